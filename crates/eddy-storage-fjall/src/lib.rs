@@ -1,0 +1,1 @@
+//! fjall backend (being written).

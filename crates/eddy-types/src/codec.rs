@@ -1,0 +1,1 @@
+//! Compact binary encoding of items for storage.
