@@ -37,7 +37,7 @@ def eddy_durable(tmp_path_factory):
     server.close()
 
 
-def boto_client(endpoint: str):
+def boto_client(endpoint: str, retries: int = 2):
     import boto3
     from botocore.config import Config
 
@@ -45,7 +45,7 @@ def boto_client(endpoint: str):
         "dynamodb",
         endpoint_url=endpoint,
         region_name=REGION,
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30),
+        config=Config(retries={"max_attempts": retries, "mode": "standard"}, connect_timeout=5, read_timeout=30),
         **DUMMY_KEYS,
     )
 
