@@ -1,6 +1,7 @@
 """Shared fixtures: real eddy binaries, boto3 clients, and DynamoDB Local.
 
-- `eddy`: one in-memory eddy (`--in-memory --port 0`) for the whole session.
+- `eddy`: one in-memory eddy (`--in-memory --port 0`) for the whole session, or the
+  server at `$EDDY_ENDPOINT` when that is set (a hand-started eddy, for debugging).
 - `eddy_durable`: one eddy on a temporary `--data-dir` for the session.
 - `client` / `resource`: boto3 DynamoDB client and resource pointed at `eddy`.
 - `ddb_local`: endpoint of DynamoDB Local on http://127.0.0.1:8001 (override with
@@ -23,9 +24,19 @@ DUMMY_KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "dumm
 DDB_LOCAL_ENDPOINT = os.environ.get("DDB_LOCAL_ENDPOINT", "http://127.0.0.1:8001")
 
 
+class External:
+    """An already running server named by `EDDY_ENDPOINT` (e.g. one started by hand)."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint.rstrip("/")
+
+    def close(self):
+        pass
+
+
 @pytest.fixture(scope="session")
 def eddy():
-    server = Eddy()
+    server = External(os.environ["EDDY_ENDPOINT"]) if os.environ.get("EDDY_ENDPOINT") else Eddy()
     yield server
     server.close()
 

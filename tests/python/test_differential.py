@@ -21,7 +21,6 @@ listed case that starts passing fails the run, so the list can only shrink.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 
