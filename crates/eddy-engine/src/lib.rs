@@ -3,12 +3,25 @@
 //! [`Engine`] owns the table catalog and implements every DynamoDB operation, one module
 //! per operation under `ops/`. The HTTP layer hands it an operation name and the raw JSON
 //! body through [`Engine::dynamodb`]; the engine decodes the input DTO, validates it in
-//! DynamoDB's order, runs the operation (for writes: read old item, check condition,
-//! apply, commit in one storage batch) and returns the encoded JSON response.
+//! DynamoDB's order, runs the operation and returns the encoded JSON response. Every item
+//! mutation goes through one write path (`write.rs`): lock the item, read the old image,
+//! decide, commit one storage batch, unlock.
 
-use eddy_storage::Storage;
+mod catalog;
+mod keys;
+mod locks;
+mod model;
+mod ops;
+mod write;
+
+pub use catalog::{CATALOG, ITEMS};
+
+use catalog::Catalog;
+use eddy_storage::{Storage, StorageError};
 use eddy_types::ApiError;
+use locks::KeyLocks;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Static settings of one eddy node that show up in responses (ARNs, endpoints).
 #[derive(Debug, Clone)]
@@ -37,29 +50,130 @@ pub struct RequestContext {
     pub request_id: String,
 }
 
+/// A source of wall-clock time, injectable so tests can control it.
+pub trait Clock: Send + Sync + 'static {
+    /// Milliseconds since the Unix epoch.
+    fn now_millis(&self) -> i64;
+}
+
+/// The real clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
 /// The DynamoDB engine. Cheap to share behind an `Arc`.
 pub struct Engine {
-    #[allow(dead_code)]
     storage: Arc<dyn Storage>,
-    #[allow(dead_code)]
     config: EngineConfig,
+    catalog: Catalog,
+    locks: KeyLocks,
+    /// Serialises control-plane changes (create/update/delete table, tags).
+    ddl_lock: tokio::sync::Mutex<()>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Engine {
     /// Opens the engine over `storage`, loading the catalog.
     pub async fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Arc<Self>, ApiError> {
-        Ok(Arc::new(Self { storage, config }))
+        Self::open_with_clock(storage, config, Arc::new(SystemClock)).await
+    }
+
+    /// Opens the engine with an injected clock (tests).
+    pub async fn open_with_clock(
+        storage: Arc<dyn Storage>,
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, ApiError> {
+        let catalog = Catalog::load(storage.as_ref()).map_err(storage_error)?;
+        let engine = Arc::new(Self {
+            storage,
+            config,
+            catalog,
+            locks: KeyLocks::default(),
+            ddl_lock: tokio::sync::Mutex::new(()),
+            clock,
+        });
+        // Safe to run concurrently with CreateTable: an item with table id X can only
+        // exist after table X entered the catalog, and ids are never reused.
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let weak = Arc::downgrade(&engine);
+            let is_live = move |id: u64| weak.upgrade().is_none_or(|e| e.catalog.ids().contains(&id));
+            handle.spawn(ops::sweep_orphans(engine.storage.clone(), is_live));
+        }
+        Ok(engine)
     }
 
     /// Runs the DynamoDB operation `op` (the part of `X-Amz-Target` after the dot) on a
     /// JSON body and returns the JSON response body.
     pub async fn dynamodb(&self, op: &str, body: &[u8], ctx: &RequestContext) -> Result<Vec<u8>, ApiError> {
-        let _ = (body, ctx);
-        Err(ApiError::UnknownOperation(format!("Operation {op} is not implemented yet")))
+        let _ = ctx;
+        match op {
+            "PutItem" => self.put_item(body).await,
+            "GetItem" => self.get_item(body).await,
+            "UpdateItem" => self.update_item(body).await,
+            "DeleteItem" => self.delete_item(body).await,
+            "BatchGetItem" => self.batch_get_item(body).await,
+            "BatchWriteItem" => self.batch_write_item(body).await,
+            "CreateTable" => self.create_table(body).await,
+            "DescribeTable" => self.describe_table(body).await,
+            "ListTables" => self.list_tables(body).await,
+            "UpdateTable" => self.update_table(body).await,
+            "DeleteTable" => self.delete_table(body).await,
+            "TagResource" => self.tag_resource(body).await,
+            "UntagResource" => self.untag_resource(body).await,
+            "ListTagsOfResource" => self.list_tags_of_resource(body).await,
+            "DescribeEndpoints" => Ok(self.describe_endpoints()),
+            "DescribeLimits" => Ok(self.describe_limits()),
+            _ => Err(ApiError::UnknownOperation(
+                "An unknown operation was requested.".into(),
+            )),
+        }
     }
 
-    /// The storage backend, for graceful shutdown.
+    /// Persists catalog statistics and closes storage (graceful shutdown).
+    pub async fn shutdown(&self) -> Result<(), ApiError> {
+        let batch = self.catalog.save_all();
+        if !batch.is_empty() {
+            self.storage.commit(batch).await.map_err(storage_error)?;
+        }
+        self.storage.close().map_err(storage_error)
+    }
+
+    /// The storage backend.
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.storage
     }
+
+    /// Seconds since the epoch with millisecond precision, as DynamoDB renders times.
+    fn now_seconds(&self) -> f64 {
+        self.clock.now_millis() as f64 / 1000.0
+    }
+
+    /// A fresh table id: random, so ids never repeat across deletes and restarts.
+    fn new_table_id(&self) -> u64 {
+        let b = uuid::Uuid::new_v4().into_bytes();
+        u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    }
+}
+
+/// Maps a storage failure to what the client sees, logging the detail.
+pub(crate) fn storage_error(e: StorageError) -> ApiError {
+    tracing::error!(error = %e, "storage failure");
+    match e {
+        StorageError::Closed => ApiError::InternalServerError("The server is shutting down".into()),
+        _ => ApiError::InternalServerError("Internal server error".into()),
+    }
+}
+
+/// An internal error with a logged detail.
+pub(crate) fn internal(detail: String) -> ApiError {
+    tracing::error!(%detail, "internal error");
+    ApiError::InternalServerError("Internal server error".into())
 }

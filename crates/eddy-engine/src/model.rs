@@ -1,0 +1,266 @@
+//! The persisted description of a table (the catalog record) and its wire rendering.
+//!
+//! A [`TableDef`] is stored as JSON in the `catalog` keyspace under the table name. The
+//! `id` is fresh for every CreateTable, and every item key starts with it, so a table
+//! recreated under an old name never sees the old table's items (they are purged in the
+//! background after DeleteTable).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// Scalar types allowed for key attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScalarType {
+    /// String.
+    S,
+    /// Number.
+    N,
+    /// Binary.
+    B,
+}
+
+impl ScalarType {
+    /// Parses `S`/`N`/`B`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "S" => Some(Self::S),
+            "N" => Some(Self::N),
+            "B" => Some(Self::B),
+            _ => None,
+        }
+    }
+
+    /// The wire tag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::S => "S",
+            Self::N => "N",
+            Self::B => "B",
+        }
+    }
+}
+
+/// A key attribute: its name and scalar type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttr {
+    /// Attribute name.
+    pub name: String,
+    /// Attribute type.
+    pub ty: ScalarType,
+}
+
+/// Primary key (or index key) schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySchema {
+    /// The partition (HASH) key.
+    pub hash: KeyAttr,
+    /// The sort (RANGE) key, if any.
+    pub range: Option<KeyAttr>,
+}
+
+impl KeySchema {
+    /// Wire form: `[{"AttributeName":..,"KeyType":"HASH"}, ...]`.
+    pub fn to_json(&self) -> Value {
+        let mut v = vec![json!({"AttributeName": self.hash.name, "KeyType": "HASH"})];
+        if let Some(r) = &self.range {
+            v.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+        }
+        Value::Array(v)
+    }
+
+    /// True when `name` is one of the key attributes.
+    pub fn is_key(&self, name: &str) -> bool {
+        self.hash.name == name || self.range.as_ref().is_some_and(|r| r.name == name)
+    }
+}
+
+/// Index projection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Projection {
+    /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    pub projection_type: String,
+    /// For `INCLUDE`.
+    pub non_key_attributes: Option<Vec<String>>,
+}
+
+impl Projection {
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("ProjectionType".into(), json!(self.projection_type));
+        if let Some(n) = &self.non_key_attributes {
+            m.insert("NonKeyAttributes".into(), json!(n));
+        }
+        Value::Object(m)
+    }
+}
+
+/// Provisioned throughput settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// Read capacity units.
+    pub read: i64,
+    /// Write capacity units.
+    pub write: i64,
+}
+
+/// A secondary index (global or local).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexDef {
+    /// Index name.
+    pub name: String,
+    /// Index key schema.
+    pub key: KeySchema,
+    /// Projection.
+    pub projection: Projection,
+    /// Provisioned throughput (GSIs on provisioned tables only).
+    pub throughput: Option<Throughput>,
+}
+
+/// One table as stored in the catalog.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableDef {
+    /// Table name.
+    pub name: String,
+    /// Unique id of this incarnation of the table; prefixes every item key.
+    pub id: u64,
+    /// `AttributeDefinitions` as given (name, type), in request order.
+    pub attribute_definitions: Vec<KeyAttr>,
+    /// Primary key.
+    pub key: KeySchema,
+    /// `PROVISIONED` or `PAY_PER_REQUEST`.
+    pub billing_mode: String,
+    /// Whether the client ever named a billing mode (DescribeTable shows the summary then).
+    pub billing_mode_explicit: bool,
+    /// Provisioned throughput (zeros on on-demand tables).
+    pub throughput: Throughput,
+    /// Global secondary indexes.
+    pub gsis: Vec<IndexDef>,
+    /// Local secondary indexes.
+    pub lsis: Vec<IndexDef>,
+    /// Tags, in insertion order.
+    pub tags: Vec<(String, String)>,
+    /// Creation time, seconds since the epoch (millisecond precision).
+    pub created_at: f64,
+    /// Last billing-mode change to on-demand.
+    pub billing_mode_updated_at: f64,
+    /// DeletionProtectionEnabled.
+    pub deletion_protection: bool,
+    /// `TableClass` (STANDARD or STANDARD_INFREQUENT_ACCESS), when given.
+    pub table_class: Option<String>,
+}
+
+/// Approximate statistics reported in DescribeTable.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableStats {
+    /// Number of items.
+    pub item_count: i64,
+    /// Sum of item sizes.
+    pub size_bytes: i64,
+}
+
+impl TableDef {
+    /// `arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`.
+    pub fn arn(&self, region: &str, account: &str) -> String {
+        format!("arn:aws:dynamodb:{region}:{account}:table/{}", self.name)
+    }
+
+    /// The `TableDescription` wire object.
+    pub fn describe(&self, status: &str, stats: TableStats, region: &str, account: &str) -> Value {
+        let arn = self.arn(region, account);
+        let mut m = Map::new();
+        let defs: Vec<Value> = self
+            .attribute_definitions
+            .iter()
+            .map(|a| json!({"AttributeName": a.name, "AttributeType": a.ty.as_str()}))
+            .collect();
+        m.insert("AttributeDefinitions".into(), Value::Array(defs));
+        m.insert("TableName".into(), json!(self.name));
+        m.insert("KeySchema".into(), self.key.to_json());
+        m.insert("TableStatus".into(), json!(status));
+        m.insert("CreationDateTime".into(), json!(self.created_at));
+        m.insert("ProvisionedThroughput".into(), throughput_json(self.throughput));
+        m.insert("TableSizeBytes".into(), json!(stats.size_bytes));
+        m.insert("ItemCount".into(), json!(stats.item_count));
+        m.insert("TableArn".into(), json!(arn));
+        m.insert("TableId".into(), json!(table_uuid(self.id)));
+        if self.billing_mode == "PAY_PER_REQUEST" || self.billing_mode_explicit {
+            let mut b = Map::new();
+            b.insert("BillingMode".into(), json!(self.billing_mode));
+            if self.billing_mode == "PAY_PER_REQUEST" {
+                b.insert(
+                    "LastUpdateToPayPerRequestDateTime".into(),
+                    json!(self.billing_mode_updated_at),
+                );
+            }
+            m.insert("BillingModeSummary".into(), Value::Object(b));
+        }
+        if !self.lsis.is_empty() {
+            let l: Vec<Value> = self
+                .lsis
+                .iter()
+                .map(|i| {
+                    json!({
+                        "IndexName": i.name,
+                        "KeySchema": i.key.to_json(),
+                        "Projection": i.projection.to_json(),
+                        "IndexSizeBytes": 0,
+                        "ItemCount": 0,
+                        "IndexArn": format!("{arn}/index/{}", i.name),
+                    })
+                })
+                .collect();
+            m.insert("LocalSecondaryIndexes".into(), Value::Array(l));
+        }
+        if !self.gsis.is_empty() {
+            let g: Vec<Value> = self
+                .gsis
+                .iter()
+                .map(|i| {
+                    let mut o = Map::new();
+                    o.insert("IndexName".into(), json!(i.name));
+                    o.insert("KeySchema".into(), i.key.to_json());
+                    o.insert("Projection".into(), i.projection.to_json());
+                    o.insert("IndexStatus".into(), json!("ACTIVE"));
+                    if let Some(t) = i.throughput {
+                        o.insert("ProvisionedThroughput".into(), throughput_json(t));
+                    }
+                    o.insert("IndexSizeBytes".into(), json!(0));
+                    o.insert("ItemCount".into(), json!(0));
+                    o.insert("IndexArn".into(), json!(format!("{arn}/index/{}", i.name)));
+                    Value::Object(o)
+                })
+                .collect();
+            m.insert("GlobalSecondaryIndexes".into(), Value::Array(g));
+        }
+        if let Some(c) = &self.table_class {
+            m.insert("TableClassSummary".into(), json!({"TableClass": c}));
+        }
+        m.insert(
+            "DeletionProtectionEnabled".into(),
+            json!(self.deletion_protection),
+        );
+        Value::Object(m)
+    }
+}
+
+fn throughput_json(t: Throughput) -> Value {
+    json!({
+        "LastIncreaseDateTime": 0.0,
+        "LastDecreaseDateTime": 0.0,
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": t.read,
+        "WriteCapacityUnits": t.write,
+    })
+}
+
+/// A stable UUID-shaped rendering of the table id for `TableId`.
+fn table_uuid(id: u64) -> String {
+    let h = format!("{id:016x}");
+    format!(
+        "{}-{}-4{}-8{}00-000000000000",
+        &h[0..8],
+        &h[8..12],
+        &h[12..15],
+        &h[15..16]
+    )
+}

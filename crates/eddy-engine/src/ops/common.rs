@@ -1,0 +1,297 @@
+//! Pieces shared by the item operations: request decoding, table lookup, expression
+//! set-up in DynamoDB's validation order, ReturnValues and consumed capacity.
+
+use crate::Engine;
+use crate::catalog::TableEntry;
+use eddy_expr::{
+    AttributeValueUpdate, Condition, ExpectedAttributeValue, ExprAttrs, ExprKind, Projection,
+    UpdateExpr,
+};
+use eddy_types::attr::json_error_to_api;
+use eddy_types::{ApiError, AttributeValue, Item};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Decodes a request body into its input DTO.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| json_error_to_api(&e))
+}
+
+/// Encodes an output DTO.
+pub fn encode<T: Serialize>(out: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(out).map_err(|e| ApiError::InternalServerError(e.to_string()))
+}
+
+/// DynamoDB's table-name rule, shared by every operation.
+pub fn check_table_name(name: Option<&str>) -> Result<&str, ApiError> {
+    let Some(name) = name else {
+        return Err(ApiError::validation(
+            "Value null at 'tableName' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    if !valid_name(name) {
+        return Err(ApiError::validation(
+            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
+        ));
+    }
+    Ok(name)
+}
+
+/// 3-255 characters of `[a-zA-Z0-9_.-]`.
+pub fn valid_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+impl Engine {
+    /// Looks up a table for an item operation.
+    pub(crate) fn table(&self, name: Option<&str>) -> Result<Arc<TableEntry>, ApiError> {
+        let name = check_table_name(name)?;
+        self.catalog
+            .get(name)
+            .ok_or_else(|| ApiError::ResourceNotFound("Cannot do operations on a non-existent table".into()))
+    }
+}
+
+/// The expression-related parameters of one item request.
+#[derive(Default)]
+pub struct ExprParams<'a> {
+    /// `ConditionExpression`.
+    pub condition: Option<&'a str>,
+    /// `UpdateExpression`.
+    pub update: Option<&'a str>,
+    /// `ProjectionExpression`.
+    pub projection: Option<&'a str>,
+    /// Legacy `Expected`.
+    pub expected: Option<&'a HashMap<String, ExpectedAttributeValue>>,
+    /// Legacy `ConditionalOperator`.
+    pub conditional_operator: Option<&'a str>,
+    /// Legacy `AttributeUpdates`.
+    pub attribute_updates: Option<&'a HashMap<String, AttributeValueUpdate>>,
+    /// Legacy `AttributesToGet`.
+    pub attributes_to_get: Option<&'a [String]>,
+    /// `ExpressionAttributeNames`.
+    pub names: Option<&'a HashMap<String, String>>,
+    /// `ExpressionAttributeValues`.
+    pub values: Option<&'a HashMap<String, AttributeValue>>,
+}
+
+/// Parsed expressions of one request.
+#[derive(Default)]
+pub struct Exprs {
+    /// The condition to check against the existing item.
+    pub condition: Option<Condition>,
+    /// The update to apply.
+    pub update: Option<UpdateExpr>,
+    /// The projection of returned items.
+    pub projection: Option<Projection>,
+}
+
+impl ExprParams<'_> {
+    /// Parses every expression in DynamoDB's validation order.
+    pub fn parse(&self) -> Result<Exprs, ApiError> {
+        let mut legacy = Vec::new();
+        if self.attributes_to_get.is_some() {
+            legacy.push("AttributesToGet");
+        }
+        if self.attribute_updates.is_some() {
+            legacy.push("AttributeUpdates");
+        }
+        if self.conditional_operator.is_some() {
+            legacy.push("ConditionalOperator");
+        }
+        if self.expected.is_some() {
+            legacy.push("Expected");
+        }
+        let mut modern = Vec::new();
+        if self.condition.is_some() {
+            modern.push("ConditionExpression");
+        }
+        if self.projection.is_some() {
+            modern.push("ProjectionExpression");
+        }
+        if self.update.is_some() {
+            modern.push("UpdateExpression");
+        }
+        if !legacy.is_empty() && !modern.is_empty() {
+            return Err(ApiError::validation(format!(
+                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+                legacy.join(", "),
+                modern.join(", ")
+            )));
+        }
+        if modern.is_empty() {
+            if self.names.is_some() {
+                return Err(ApiError::validation(
+                    "ExpressionAttributeNames can only be specified when using expressions",
+                ));
+            }
+            if self.values.is_some() {
+                return Err(ApiError::validation(
+                    "ExpressionAttributeValues can only be specified when using expressions",
+                ));
+            }
+        }
+        if self.values.is_some_and(HashMap::is_empty) {
+            return Err(ApiError::validation(
+                "ExpressionAttributeValues must not be empty",
+            ));
+        }
+        if self.names.is_some_and(HashMap::is_empty) {
+            return Err(ApiError::validation(
+                "ExpressionAttributeNames must not be empty",
+            ));
+        }
+        if let Some(names) = self.names {
+            if let Some(bad) = names.keys().find(|k| !k.starts_with('#')) {
+                return Err(ApiError::validation(format!(
+                    "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{bad}\""
+                )));
+            }
+        }
+        if let Some(values) = self.values {
+            if let Some(bad) = values.keys().find(|k| !k.starts_with(':')) {
+                return Err(ApiError::validation(format!(
+                    "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{bad}\""
+                )));
+            }
+        }
+        let mut attrs = ExprAttrs::new(self.names, self.values);
+        let mut out = Exprs::default();
+        if let Some(text) = self.update {
+            out.update = Some(eddy_expr::parse_update(text, &mut attrs)?);
+        }
+        if let Some(text) = self.condition {
+            out.condition = Some(eddy_expr::parse_condition(
+                text,
+                ExprKind::Condition,
+                &mut attrs,
+            )?);
+        }
+        if let Some(text) = self.projection {
+            out.projection = Some(eddy_expr::parse_projection(text, &mut attrs)?);
+        }
+        if !modern.is_empty() {
+            attrs.check_unused()?;
+        }
+        if let Some(expected) = self.expected {
+            out.condition = Some(eddy_expr::condition_from_expected(
+                expected,
+                self.conditional_operator,
+            )?);
+        } else if self.conditional_operator.is_some() {
+            return Err(ApiError::validation(
+                "ConditionalOperator can only be used when Expected has two or more elements",
+            ));
+        }
+        if let Some(updates) = self.attribute_updates {
+            out.update = Some(eddy_expr::update_from_attribute_updates(updates)?);
+        }
+        if let Some(names) = self.attributes_to_get {
+            out.projection = Some(eddy_expr::projection_from_attributes_to_get(names));
+        }
+        Ok(out)
+    }
+}
+
+/// `ReturnConsumedCapacity` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapacityMode {
+    /// Not requested.
+    None,
+    /// Total only.
+    Total,
+    /// Total plus table and per-index breakdown.
+    Indexes,
+}
+
+/// Validates `ReturnConsumedCapacity`.
+pub fn capacity_mode(v: Option<&str>) -> Result<CapacityMode, ApiError> {
+    match v {
+        None | Some("NONE") => Ok(CapacityMode::None),
+        Some("TOTAL") => Ok(CapacityMode::Total),
+        Some("INDEXES") => Ok(CapacityMode::Indexes),
+        Some(other) => Err(enum_error(
+            other,
+            "returnConsumedCapacity",
+            "[INDEXES, TOTAL, NONE]",
+        )),
+    }
+}
+
+/// Coral's enum-constraint message.
+pub fn enum_error(value: &str, field: &str, set: &str) -> ApiError {
+    ApiError::validation(format!(
+        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy enum value set: {set}"
+    ))
+}
+
+/// Write capacity units for an item write: 1 per started KB of the larger image.
+pub fn write_units(old: Option<usize>, new: Option<usize>) -> f64 {
+    let size = old.unwrap_or(0).max(new.unwrap_or(0));
+    size.div_ceil(1024).max(1) as f64
+}
+
+/// Read capacity units: 1 per started 4 KB, halved for eventually consistent reads.
+pub fn read_units(size: Option<usize>, consistent: bool) -> f64 {
+    let units = size.unwrap_or(0).div_ceil(4096).max(1) as f64;
+    if consistent { units } else { units / 2.0 }
+}
+
+/// The `ConsumedCapacity` object for one table, or `None` when not requested.
+/// `indexes` lists (is_global, name, units) for every index the write touched.
+pub fn consumed(
+    mode: CapacityMode,
+    table: &str,
+    table_units: f64,
+    indexes: &[(bool, String, f64)],
+) -> Option<Value> {
+    if mode == CapacityMode::None {
+        return None;
+    }
+    let total: f64 = table_units + indexes.iter().map(|i| i.2).sum::<f64>();
+    let mut m = Map::new();
+    m.insert("TableName".into(), json!(table));
+    m.insert("CapacityUnits".into(), json!(total));
+    if mode == CapacityMode::Indexes {
+        m.insert("Table".into(), json!({"CapacityUnits": table_units}));
+        for (global, key) in [(false, "LocalSecondaryIndexes"), (true, "GlobalSecondaryIndexes")] {
+            let group: Map<String, Value> = indexes
+                .iter()
+                .filter(|i| i.0 == global)
+                .map(|i| (i.1.clone(), json!({"CapacityUnits": i.2})))
+                .collect();
+            if !group.is_empty() {
+                m.insert(key.into(), Value::Object(group));
+            }
+        }
+    }
+    Some(Value::Object(m))
+}
+
+/// Indexes whose key attributes are present in the old or the new image: those a write
+/// must maintain (and pay for).
+pub fn touched_indexes(
+    entry: &TableEntry,
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Vec<(bool, String, f64)> {
+    let has_keys = |item: Option<&Item>, key: &crate::model::KeySchema| {
+        item.is_some_and(|i| {
+            i.contains_key(&key.hash.name)
+                && key.range.as_ref().is_none_or(|r| i.contains_key(&r.name))
+        })
+    };
+    let def = &entry.def;
+    let lsis = def.lsis.iter().map(|i| (false, i));
+    let gsis = def.gsis.iter().map(|i| (true, i));
+    lsis.chain(gsis)
+        .filter(|(_, i)| has_keys(old, &i.key) || has_keys(new, &i.key))
+        .map(|(g, i)| (g, i.name.clone(), 1.0))
+        .collect()
+}

@@ -1,0 +1,145 @@
+//! CreateTable.
+//!
+//! The table is usable as soon as the catalog record is durable. The response shows
+//! `CREATING` as AWS does; DescribeTable already shows `ACTIVE`, so SDK waiters return
+//! on their first poll.
+
+use super::common::{check_table_name, decode, enum_error};
+use super::schema::{self, AttributeDefinitionIn, IndexIn, KeySchemaElementIn, ThroughputIn};
+use super::tags::{TagIn, validate_tags};
+use crate::Engine;
+use crate::catalog::{Catalog, TableEntry};
+use crate::model::{TableDef, TableStats, Throughput};
+use eddy_storage::WriteBatch;
+use eddy_types::ApiError;
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Input {
+    table_name: Option<String>,
+    attribute_definitions: Option<Vec<AttributeDefinitionIn>>,
+    key_schema: Option<Vec<KeySchemaElementIn>>,
+    billing_mode: Option<String>,
+    provisioned_throughput: Option<ThroughputIn>,
+    global_secondary_indexes: Option<Vec<IndexIn>>,
+    local_secondary_indexes: Option<Vec<IndexIn>>,
+    tags: Option<Vec<TagIn>>,
+    stream_specification: Option<StreamSpecIn>,
+    table_class: Option<String>,
+    deletion_protection_enabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StreamSpecIn {
+    stream_enabled: Option<bool>,
+}
+
+fn v(msg: &str) -> ApiError {
+    ApiError::validation(msg)
+}
+
+impl Engine {
+    /// CreateTable.
+    pub(crate) async fn create_table(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+        let input: Input = decode(body)?;
+        let name = check_table_name(input.table_name.as_deref())?.to_string();
+        if input.key_schema.as_ref().is_none_or(Vec::is_empty) {
+            return Err(v("No defined key schema.  A key schema containing at least a hash key must be defined for all tables"));
+        }
+        let defs = schema::attribute_definitions(input.attribute_definitions.as_deref())?;
+        let key = schema::key_schema(input.key_schema.as_deref(), &defs)?;
+        let billing = match input.billing_mode.as_deref() {
+            None => None,
+            Some(m @ ("PROVISIONED" | "PAY_PER_REQUEST")) => Some(m.to_string()),
+            Some(other) => return Err(enum_error(other, "billingMode", "[PROVISIONED, PAY_PER_REQUEST]")),
+        };
+        let on_demand = billing.as_deref() == Some("PAY_PER_REQUEST");
+        let throughput = match (on_demand, input.provisioned_throughput) {
+            (true, Some(_)) => {
+                return Err(v("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+            }
+            (true, None) => Throughput { read: 0, write: 0 },
+            (false, Some(t)) => schema::throughput(t)?,
+            (false, None) => return Err(v("No provisioned throughput specified for the table")),
+        };
+        let mut gsis = Vec::new();
+        if let Some(list) = &input.global_secondary_indexes {
+            if list.is_empty() {
+                return Err(v("GSI list is empty/invalid"));
+            }
+            if list.len() > 20 {
+                return Err(ApiError::LimitExceeded("Subscriber limit exceeded: Only 20 global secondary indexes are allowed per table".into()));
+            }
+            for i in list {
+                gsis.push(schema::index(i, true, &key, &defs, !on_demand)?);
+            }
+        }
+        let mut lsis = Vec::new();
+        if let Some(list) = &input.local_secondary_indexes {
+            if list.is_empty() {
+                return Err(v("ListOfLocalSecondaryIndexes must not be empty"));
+            }
+            if list.len() > 5 {
+                return Err(v("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5"));
+            }
+            for i in list {
+                lsis.push(schema::index(i, false, &key, &defs, !on_demand)?);
+            }
+        }
+        let mut names = HashSet::new();
+        for (idx, kind) in gsis.iter().map(|i| (i, "global")).chain(lsis.iter().map(|i| (i, "local"))) {
+            if !names.insert(idx.name.clone()) {
+                return Err(v(&format!("Two {kind} secondary indices have the same name")));
+            }
+        }
+        let used: HashSet<&str> = std::iter::once(&key)
+            .chain(gsis.iter().map(|i| &i.key))
+            .chain(lsis.iter().map(|i| &i.key))
+            .flat_map(|k| std::iter::once(k.hash.name.as_str()).chain(k.range.as_ref().map(|r| r.name.as_str())))
+            .collect();
+        if defs.iter().any(|d| !used.contains(d.name.as_str())) {
+            return Err(v("The number of attributes in key schema must match the number of attributes defined in attribute definitions."));
+        }
+        let tags = validate_tags(input.tags.as_deref().unwrap_or(&[]))?;
+        if input.stream_specification.as_ref().and_then(|s| s.stream_enabled) == Some(true) {
+            return Err(v("StreamSpecification: streams are not available in this version of eddy yet"));
+        }
+        if let Some(c) = input.table_class.as_deref() {
+            if !matches!(c, "STANDARD" | "STANDARD_INFREQUENT_ACCESS") {
+                return Err(enum_error(c, "tableClass", "[STANDARD, STANDARD_INFREQUENT_ACCESS]"));
+            }
+        }
+        let _guard = self.ddl_lock.lock().await;
+        if self.catalog.get(&name).is_some() {
+            return Err(ApiError::ResourceInUse("Cannot create preexisting table".into()));
+        }
+        let now = self.now_seconds();
+        let def = TableDef {
+            name: name.clone(),
+            id: self.new_table_id(),
+            attribute_definitions: defs,
+            key,
+            billing_mode: billing.clone().unwrap_or_else(|| "PROVISIONED".into()),
+            billing_mode_explicit: billing.is_some(),
+            throughput,
+            gsis,
+            lsis,
+            tags,
+            created_at: now,
+            billing_mode_updated_at: now,
+            deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
+            table_class: input.table_class,
+        };
+        let mut batch = WriteBatch::new();
+        Catalog::stage_put(&mut batch, &def, TableStats::default());
+        self.storage.commit(batch).await.map_err(crate::storage_error)?;
+        let desc = def.describe("CREATING", TableStats::default(), &self.config.region, &self.config.account_id);
+        self.catalog.put(Arc::new(TableEntry::new(def, TableStats::default())));
+        Ok(serde_json::to_vec(&json!({ "TableDescription": desc })).unwrap_or_default())
+    }
+}

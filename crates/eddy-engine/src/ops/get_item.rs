@@ -1,0 +1,65 @@
+//! GetItem: read one item by primary key, optionally projected.
+
+use super::common::{ExprParams, capacity_mode, consumed, decode, encode, read_units};
+use crate::Engine;
+use crate::keys::key_from_param;
+use eddy_types::size::item_size;
+use eddy_types::{ApiError, AttributeValue, Item};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Input {
+    table_name: Option<String>,
+    key: Option<Item>,
+    consistent_read: Option<bool>,
+    projection_expression: Option<String>,
+    attributes_to_get: Option<Vec<String>>,
+    expression_attribute_names: Option<HashMap<String, String>>,
+    return_consumed_capacity: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Value>,
+}
+
+impl Engine {
+    /// GetItem.
+    pub(crate) async fn get_item(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+        let input: Input = decode(body)?;
+        super::common::check_table_name(input.table_name.as_deref())?;
+        let Some(key) = input.key else {
+            return Err(ApiError::validation(
+                "Cannot have null key for GetItem, DeleteItem, or UpdateItem",
+            ));
+        };
+        let cap = capacity_mode(input.return_consumed_capacity.as_deref())?;
+        let exprs = ExprParams {
+            projection: input.projection_expression.as_deref(),
+            attributes_to_get: input.attributes_to_get.as_deref(),
+            names: input.expression_attribute_names.as_ref(),
+            ..Default::default()
+        }
+        .parse()?;
+        let entry = self.table(input.table_name.as_deref())?;
+        let key = key_from_param(&entry.def.key, &key)?;
+        let item = self.read_item(&entry, &key)?;
+        let consistent = input.consistent_read.unwrap_or(false);
+        let units = read_units(item.as_ref().map(item_size), consistent);
+        let item = match (item, &exprs.projection) {
+            (Some(i), Some(p)) => Some(p.apply(&i)),
+            (i, _) => i,
+        };
+        encode(&Output {
+            item,
+            consumed_capacity: consumed(cap, &entry.def.name, units, &[]),
+        })
+    }
+}

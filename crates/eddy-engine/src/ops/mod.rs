@@ -1,0 +1,17 @@
+//! One module per DynamoDB operation (plus shared validation helpers).
+
+mod batch_get_item;
+mod batch_write_item;
+pub(crate) mod common;
+mod create_table;
+mod delete_item;
+mod get_item;
+mod put_item;
+mod returns;
+mod schema;
+mod tables;
+mod tags;
+mod update_item;
+mod update_table;
+
+pub(crate) use tables::sweep_orphans;

@@ -1,0 +1,102 @@
+//! The single write path every item mutation goes through.
+//!
+//! lock the item's stripe → read the old item → let the operation decide the new state
+//! (condition check, update application, validation) → stage the item change (and, in
+//! later issues, index entries and the stream record) in ONE storage batch → commit
+//! (durable on return) → update statistics → unlock. PutItem, UpdateItem, DeleteItem and
+//! BatchWriteItem all use it, so every write path gets the same guarantees.
+
+use crate::Engine;
+use crate::catalog::{ITEMS, TableEntry};
+use crate::keys::PrimaryKey;
+use eddy_storage::WriteBatch;
+use eddy_types::codec::{decode_item, encode_item};
+use eddy_types::size::item_size;
+use eddy_types::{ApiError, Item};
+use std::sync::Arc;
+
+/// What a write did: the item before and after.
+#[derive(Debug, Default)]
+pub struct WriteOutcome {
+    /// The item before the write, if it existed.
+    pub old: Option<Item>,
+    /// The item after the write, if it exists.
+    pub new: Option<Item>,
+}
+
+/// One write inside a (possibly multi-item) write group.
+pub struct PlannedWrite<'a> {
+    /// The table.
+    pub entry: &'a Arc<TableEntry>,
+    /// The validated primary key.
+    pub key: PrimaryKey,
+    /// Decides the new state from the old one; `Ok(None)` deletes.
+    pub decide: Box<dyn FnOnce(Option<&Item>) -> Result<Option<Item>, ApiError> + Send + 'a>,
+}
+
+impl Engine {
+    /// Reads one item by its validated key (no locking: reads see committed state).
+    pub(crate) fn read_item(&self, entry: &TableEntry, key: &PrimaryKey) -> Result<Option<Item>, ApiError> {
+        let skey = key.encode(entry.def.id);
+        self.read_raw(&skey)
+    }
+
+    fn read_raw(&self, skey: &[u8]) -> Result<Option<Item>, ApiError> {
+        match self.storage.get(ITEMS, skey).map_err(crate::storage_error)? {
+            Some(bytes) => decode_item(&bytes)
+                .map(Some)
+                .map_err(|e| crate::internal(format!("corrupt item: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs one single-item write.
+    pub(crate) async fn write_one(
+        &self,
+        entry: &Arc<TableEntry>,
+        key: PrimaryKey,
+        decide: impl FnOnce(Option<&Item>) -> Result<Option<Item>, ApiError> + Send,
+    ) -> Result<WriteOutcome, ApiError> {
+        let mut out = self
+            .write_many(vec![PlannedWrite {
+                entry,
+                key,
+                decide: Box::new(decide),
+            }])
+            .await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Runs several item writes as one atomic commit. Any decision error aborts the
+    /// whole group before anything is written.
+    pub(crate) async fn write_many(&self, writes: Vec<PlannedWrite<'_>>) -> Result<Vec<WriteOutcome>, ApiError> {
+        let skeys: Vec<Vec<u8>> = writes.iter().map(|w| w.key.encode(w.entry.def.id)).collect();
+        let _locks = self.locks.lock(skeys.iter().map(Vec::as_slice)).await;
+        let mut batch = WriteBatch::new();
+        let mut outcomes = Vec::with_capacity(writes.len());
+        let mut stats = Vec::with_capacity(writes.len());
+        for (w, skey) in writes.into_iter().zip(skeys) {
+            let old = self.read_raw(&skey)?;
+            let new = (w.decide)(old.as_ref())?;
+            if old != new {
+                match &new {
+                    Some(item) => {
+                        let mut buf = Vec::with_capacity(256);
+                        encode_item(item, &mut buf);
+                        batch.put(ITEMS, skey, buf);
+                    }
+                    None => batch.delete(ITEMS, skey),
+                }
+                stats.push((w.entry, old.as_ref().map(item_size), new.as_ref().map(item_size)));
+            }
+            outcomes.push(WriteOutcome { old, new });
+        }
+        if !batch.is_empty() {
+            self.storage.commit(batch).await.map_err(crate::storage_error)?;
+            for (entry, old, new) in stats {
+                entry.record_write(old, new);
+            }
+        }
+        Ok(outcomes)
+    }
+}
