@@ -1,0 +1,18 @@
+//! eddy end-to-end suite: one binary, one module per area.
+//!
+//! Every test starts its own eddy (in-process unless stated) and drives it with the AWS SDK
+//! for Rust or raw HTTP. Expectations come from DynamoDB's documented behaviour, checked
+//! against DynamoDB Local; where DynamoDB Local words a message differently from AWS, both
+//! wordings are accepted.
+
+mod batch;
+mod concurrency;
+mod control_plane;
+mod control_plane_errors;
+mod durability;
+mod items;
+mod legacy;
+mod smoke_binary;
+mod update_expr;
+mod validation;
+mod wire;
