@@ -4,6 +4,7 @@ mod conformance;
 mod crash;
 mod lifecycle;
 mod throughput;
+mod torn;
 
 use eddy_storage_fjall::{FjallOptions, FjallStorage};
 use std::path::Path;
