@@ -208,7 +208,11 @@ mod tests {
     #[test]
     fn every_client_error_is_400_and_internal_is_500() {
         let cases = [
-            (ApiError::validation("x"), 400, "com.amazon.coral.validate#ValidationException"),
+            (
+                ApiError::validation("x"),
+                400,
+                "com.amazon.coral.validate#ValidationException",
+            ),
             (
                 ApiError::Serialization("x".into()),
                 400,
