@@ -1,0 +1,246 @@
+//! The one request handler: classify, read the body, authenticate, dispatch, render.
+//!
+//! Why a single handler instead of a stack of tower layers: every request needs the same
+//! few steps (request id, span, body limit, SigV4, panic guard, CRC), and doing them in one
+//! function keeps the PutItem/GetItem path to a handful of small allocations. The order
+//! matches DynamoDB Local where it is observable: body size, then authentication, then the
+//! operation name, then the body's JSON syntax.
+
+use crate::body::{BodyError, read_limited};
+use crate::config::ServerConfig;
+use crate::response::{self, RequestId};
+use crate::service::{self, Service};
+use crate::sigv4::Verifier;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Response, StatusCode};
+use bytes::Bytes;
+use eddy_engine::{Engine, RequestContext};
+use eddy_types::ApiError;
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tracing::Instrument;
+
+/// Everything a request needs, shared by all connections.
+pub struct AppState {
+    /// The DynamoDB engine.
+    pub engine: Arc<Engine>,
+    /// SigV4 checker (holds the credentials and the signing-key cache).
+    pub verifier: Verifier,
+    /// Static settings.
+    pub config: ServerConfig,
+}
+
+/// axum entry point (installed as the router's fallback, so it sees every request).
+pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response<Body> {
+    let id = RequestId::next();
+    let span = tracing::info_span!(
+        "request",
+        request_id = id.as_str(),
+        op = tracing::field::Empty
+    );
+    guard_panics(serve(&state, req, &id), &id)
+        .instrument(span)
+        .await
+}
+
+/// Runs `fut`; a panic inside it becomes a logged `InternalServerError` response instead
+/// of a dropped connection.
+async fn guard_panics(fut: impl Future<Output = Response<Body>>, id: &RequestId) -> Response<Body> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(resp) => resp,
+        Err(panic) => {
+            let msg = panic_message(panic.as_ref());
+            tracing::error!(
+                request_id = id.as_str(),
+                panic = msg,
+                "request handler panicked"
+            );
+            let err = ApiError::InternalServerError("Internal server error".into());
+            response::error(&err, id)
+        }
+    }
+}
+
+async fn serve(state: &AppState, req: Request, id: &RequestId) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let service = Service::classify(&parts.method, parts.uri.path(), &parts.headers);
+    tracing::Span::current().record("op", service.op_name());
+
+    match service {
+        Service::HealthCheck => {
+            // DynamoDB Local answers `GET /` with this 400; health checks key on it.
+            let err = ApiError::MissingAuthenticationToken(
+                "Request must contain either a valid (registered) AWS access key ID or X.509 certificate.".into(),
+            );
+            return response::error(&err, id);
+        }
+        Service::NotFound => {
+            let err = ApiError::UnknownOperation(format!(
+                "No route for {} {}",
+                parts.method,
+                parts.uri.path()
+            ));
+            return response::error_with_status(&err, 404, id);
+        }
+        _ => {}
+    }
+
+    let body = match read_limited(body, &parts.headers, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge(seen)) => {
+            let err = ApiError::RequestEntityTooLarge(format!(
+                "Request body of {seen} bytes exceeds the maximum request size of {} bytes",
+                state.config.max_body_bytes
+            ));
+            tracing::info!(size = seen, "request body too large");
+            return response::error(&err, id);
+        }
+        Err(BodyError::Read(e)) => {
+            // The client went away mid-body; the answer will most likely not arrive.
+            tracing::debug!(error = %e, "failed to read request body");
+            let err = ApiError::Serialization("Could not read the request body".into());
+            return response::error(&err, id);
+        }
+    };
+
+    let now = OffsetDateTime::now_utc();
+    let principal =
+        match state
+            .verifier
+            .verify(&parts.method, &parts.uri, &parts.headers, &body, now)
+        {
+            Ok(p) => p,
+            Err(err) => {
+                tracing::debug!(error = %err, "authentication failed");
+                return response::error(&err, id);
+            }
+        };
+
+    let result = match service {
+        Service::DynamoDb(op) => match check_json(&body) {
+            Ok(json) => {
+                let ctx = RequestContext {
+                    principal,
+                    request_id: id.as_str().to_string(),
+                };
+                state.engine.dynamodb(op, json, &ctx).await
+            }
+            Err(e) => Err(e),
+        },
+        // Streams shares the JSON protocol and port; its engine entry point comes with
+        // the streams issue. Until then it is an unknown operation, as for DynamoDB.
+        Service::Streams(_) | Service::UnknownOperation => Err(service::unknown_operation()),
+        Service::UnsupportedContentType => Err(ApiError::UnknownOperation(format!(
+            "Unsupported Content-Type '{}': use application/x-amz-json-1.0",
+            parts
+                .headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        ))),
+        Service::Lambda => {
+            // restJson1 clients read the error code from this header.
+            let mut resp = response::error_with_status(&service::unknown_operation(), 404, id);
+            resp.headers_mut().insert(
+                "x-amzn-errortype",
+                HeaderValue::from_static("UnknownOperationException"),
+            );
+            return resp;
+        }
+        // The SNS query protocol (and its XML renderer) arrive with the notifications issue.
+        Service::Sns => Err(service::unknown_operation()),
+        Service::HealthCheck | Service::NotFound => Err(service::unknown_operation()),
+    };
+
+    match result {
+        Ok(out) => response::json(StatusCode::OK, out, id),
+        Err(err) => {
+            if matches!(err, ApiError::InternalServerError(_)) {
+                tracing::error!(error = %err, "internal error");
+            } else {
+                tracing::debug!(error = %err, "request failed");
+            }
+            response::error(&err, id)
+        }
+    }
+}
+
+/// The JSON protocol requires a JSON object. An empty body counts as `{}` (hand-written
+/// clients omit it for parameterless calls); anything else that is not syntactically a
+/// single JSON object is a `SerializationException` before the engine sees it.
+fn check_json(body: &Bytes) -> Result<&[u8], ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(b"{}");
+    }
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') {
+        return Err(ApiError::Serialization(
+            "Start of list, string, number or literal found where a structure was expected".into(),
+        ));
+    }
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Ok(_) => Ok(body),
+        Err(e) => Err(ApiError::Serialization(format!(
+            "The request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "<non-string panic payload>"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_check_accepts_objects_and_empty_bodies_only() {
+        assert_eq!(check_json(&Bytes::from_static(b"")).ok(), Some(&b"{}"[..]));
+        assert_eq!(
+            check_json(&Bytes::from_static(b" \n")).ok(),
+            Some(&b"{}"[..])
+        );
+        assert!(check_json(&Bytes::from_static(b" {\"a\":1} ")).is_ok());
+        for bad in [&b"{nope"[..], b"[]", b"\"x\"", b"{}x", b"1"] {
+            let b = Bytes::copy_from_slice(bad);
+            let r = check_json(&b);
+            assert!(matches!(r, Err(ApiError::Serialization(_))), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_internal_server_error_json() {
+        let id = RequestId::next();
+        let resp = guard_panics(async { panic!("boom") }, &id).await;
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(resp.headers()["x-amzn-requestid"], id.as_str());
+        let body = axum::body::to_bytes(resp.into_body(), 1024)
+            .await
+            .unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        assert_eq!(
+            v["__type"],
+            "com.amazonaws.dynamodb.v20120810#InternalServerError"
+        );
+    }
+
+    #[test]
+    fn panic_messages_are_extracted() {
+        let p: Box<dyn std::any::Any + Send> = Box::new("boom");
+        assert_eq!(panic_message(p.as_ref()), "boom");
+        let p: Box<dyn std::any::Any + Send> = Box::new(String::from("bang"));
+        assert_eq!(panic_message(p.as_ref()), "bang");
+        let p: Box<dyn std::any::Any + Send> = Box::new(7u8);
+        assert_eq!(panic_message(p.as_ref()), "<non-string panic payload>");
+    }
+}
