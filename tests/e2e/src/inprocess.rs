@@ -40,11 +40,9 @@ pub(crate) async fn start_memory() -> Running {
 }
 
 pub(crate) async fn start_fjall(dir: &std::path::Path) -> Running {
-    let storage = eddy_storage_fjall::FjallStorage::open(
-        dir,
-        eddy_storage_fjall::FjallOptions::default(),
-    )
-    .expect("open fjall storage");
+    let storage =
+        eddy_storage_fjall::FjallStorage::open(dir, eddy_storage_fjall::FjallOptions::default())
+            .expect("open fjall storage");
     let storage: Arc<dyn Storage> = Arc::new(storage);
     start(storage).await
 }
@@ -62,8 +60,15 @@ async fn start(storage: Arc<dyn Storage>) -> Running {
         let _ = rx.await;
     };
     let task = tokio::spawn(async move {
-        if let Err(e) = eddy_server::run(listener, engine, ServerConfig::default(), shutdown).await {
+        let res =
+            eddy_server::run(listener, engine.clone(), ServerConfig::default(), shutdown).await;
+        // `run` leaves the storage open: closing it is the caller's job once serving stopped
+        let closed = engine.storage().close();
+        if let Err(e) = res {
             panic!("eddy server failed: {e:?}");
+        }
+        if let Err(e) = closed {
+            panic!("closing storage failed: {e:?}");
         }
     });
     Running {

@@ -180,10 +180,7 @@ pub fn n(v: &str) -> AttributeValue {
 
 /// Builds an item from pairs.
 pub fn item<const K: usize>(pairs: [(&str, AttributeValue); K]) -> Item {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 fn attr_def(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {

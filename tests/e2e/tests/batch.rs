@@ -203,7 +203,10 @@ async fn batch_get_accepts_100_keys_and_rejects_101_or_duplicates() -> TestResul
     let (srv, t) = table().await;
     let mut reqs = Vec::new();
     for i in 0..100 {
-        reqs.push(put_req(item([("pk", s(&format!("k{i}"))), ("i", n(&i.to_string()))])));
+        reqs.push(put_req(item([
+            ("pk", s(&format!("k{i}"))),
+            ("i", n(&i.to_string())),
+        ])));
     }
     for chunk in reqs.chunks(25) {
         srv.client

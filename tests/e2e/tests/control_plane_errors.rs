@@ -217,7 +217,10 @@ async fn update_table_without_changes_or_missing_table_fails() -> TestResult {
     let name = unique_name("ce");
     create_hash_table(&srv.client, &name).await?;
     let e = api_err(srv.client.update_table().table_name(&name).send().await);
-    e.assert_contains("ValidationException", &["Nothing to update", "At least one of"]);
+    e.assert_contains(
+        "ValidationException",
+        &["Nothing to update", "At least one of"],
+    );
     let res = srv
         .client
         .update_table()

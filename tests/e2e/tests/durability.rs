@@ -104,7 +104,11 @@ async fn acknowledged_writes_survive_sigkill() -> TestResult {
     for task in tasks {
         task.await?;
     }
-    assert_eq!(acked.lock().unwrap().len(), 500, "first batch must all succeed");
+    assert_eq!(
+        acked.lock().unwrap().len(),
+        500,
+        "first batch must all succeed"
+    );
 
     // second batch: still writing when the process is killed
     let tasks: Vec<_> = (0..8)
@@ -156,7 +160,11 @@ async fn sigterm_shuts_down_gracefully_and_keeps_data() -> TestResult {
     let status = status.unwrap_or_else(|| {
         panic!("eddy did not exit within 30 s of SIGTERM; output:\n{output_before}")
     });
-    assert_eq!(status.code(), Some(0), "exit status after SIGTERM: {status}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
 
     let srv = BinaryServer::spawn(serve_args(dir.path()));
     let tables = srv.client.list_tables().send().await?;

@@ -1,10 +1,9 @@
 //! PutItem / GetItem / DeleteItem: attribute types, number text, ReturnValues, conditions,
-//! projections, ConsistentRead and ConsumedCapacity.
+//! projections and ConsistentRead.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
-    AttributeValue as AV, ReturnConsumedCapacity, ReturnValue,
-    ReturnValuesOnConditionCheckFailure,
+    AttributeValue as AV, ReturnValue, ReturnValuesOnConditionCheckFailure,
 };
 use eddy_e2e::*;
 
@@ -76,7 +75,10 @@ async fn put_and_get_all_ten_attribute_types() -> TestResult {
                 ("inner", AV::M(item([("deep", AV::Bool(true))]))),
             ])),
         ),
-        ("l", AV::L(vec![s("a"), n("2"), AV::Null(true), AV::L(vec![])])),
+        (
+            "l",
+            AV::L(vec![s("a"), n("2"), AV::Null(true), AV::L(vec![])]),
+        ),
         ("nul", AV::Null(true)),
         ("bo", AV::Bool(false)),
         ("empty_s", s("")),
@@ -263,7 +265,10 @@ async fn condition_expressions_pass_and_fail() -> TestResult {
         .send()
         .await;
     let err = res.expect_err("condition must fail").into_service_error();
-    let aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(ccf) = err else {
+    let aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(
+        ccf,
+    ) = err
+    else {
         panic!("expected ConditionalCheckFailedException, got {err:?}")
     };
     assert_eq!(ccf.item(), Some(&v1));
@@ -385,10 +390,7 @@ async fn projection_expression_selects_nested_paths_and_list_elements() -> TestR
             "a",
             AV::M(item([
                 ("b", AV::M(item([("c", s("deep"))]))),
-                (
-                    "lst",
-                    AV::L(vec![AV::M(item([("y", n("2"))])), s("third")]),
-                ),
+                ("lst", AV::L(vec![AV::M(item([("y", n("2"))])), s("third")])),
             ])),
         ),
     ]);
@@ -417,66 +419,5 @@ async fn projection_expression_selects_nested_paths_and_list_elements() -> TestR
         "ValidationException",
         &["Invalid ProjectionExpression: Two document paths overlap with each other"],
     );
-    Ok(())
-}
-
-#[tokio::test]
-async fn consumed_capacity_total_and_indexes() -> TestResult {
-    let (srv, t) = table().await;
-    let out = srv
-        .client
-        .put_item()
-        .table_name(&t)
-        .item("pk", s("cc"))
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .send()
-        .await?;
-    let cc = out.consumed_capacity().expect("ConsumedCapacity");
-    assert_eq!(cc.table_name(), Some(t.as_str()));
-    assert_eq!(cc.capacity_units(), Some(1.0));
-    assert!(cc.table().is_none(), "TOTAL has no per-table breakdown");
-    let out = srv
-        .client
-        .get_item()
-        .table_name(&t)
-        .key("pk", s("cc"))
-        .consistent_read(true)
-        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-        .send()
-        .await?;
-    assert_eq!(out.item().and_then(|i| get_s(i, "pk")), Some("cc"));
-    assert_eq!(out.consumed_capacity().unwrap().capacity_units(), Some(1.0));
-    let out = srv
-        .client
-        .get_item()
-        .table_name(&t)
-        .key("pk", s("cc"))
-        .consistent_read(false)
-        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
-        .send()
-        .await?;
-    let cc = out.consumed_capacity().expect("ConsumedCapacity");
-    assert_eq!(cc.capacity_units(), Some(0.5), "eventually consistent read");
-    assert_eq!(cc.table().and_then(|c| c.capacity_units()), Some(0.5));
-    let out = srv
-        .client
-        .get_item()
-        .table_name(&t)
-        .key("pk", s("cc"))
-        .return_consumed_capacity(ReturnConsumedCapacity::None)
-        .send()
-        .await?;
-    assert!(out.consumed_capacity().is_none());
-    let out = srv
-        .client
-        .delete_item()
-        .table_name(&t)
-        .key("pk", s("cc"))
-        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
-        .send()
-        .await?;
-    let cc = out.consumed_capacity().expect("ConsumedCapacity");
-    assert_eq!(cc.capacity_units(), Some(1.0));
-    assert_eq!(cc.table().and_then(|c| c.capacity_units()), Some(1.0));
     Ok(())
 }

@@ -216,6 +216,9 @@ async fn attributes_to_get_and_mixing_with_expressions() -> TestResult {
         "ValidationException",
         &["Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"],
     );
-    assert_eq!(get_s(&get(&srv, &t, "ag").await.unwrap(), "hidden"), Some("h"));
+    assert_eq!(
+        get_s(&get(&srv, &t, "ag").await.unwrap(), "hidden"),
+        Some("h")
+    );
     Ok(())
 }

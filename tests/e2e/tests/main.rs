@@ -6,6 +6,7 @@
 //! wordings are accepted.
 
 mod batch;
+mod capacity;
 mod concurrency;
 mod control_plane;
 mod control_plane_errors;

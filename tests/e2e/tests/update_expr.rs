@@ -81,7 +81,10 @@ async fn set_arithmetic_list_append_nested_paths_add_and_delete() -> TestResult 
     let a = out.attributes().expect("ALL_NEW attributes");
     assert_eq!(get_n(a, "n"), Some("7.5"));
     assert_eq!(get_n(a, "cnt"), Some("1"));
-    assert_eq!(a.get("l"), Some(&AV::L(vec![s("a"), s("b"), s("c"), s("z")])));
+    assert_eq!(
+        a.get("l"),
+        Some(&AV::L(vec![s("a"), s("b"), s("c"), s("z")]))
+    );
     // list_append reads the value *before* the update
     assert_eq!(
         a.get("newl"),
@@ -169,10 +172,7 @@ async fn if_not_exists_and_upsert_create_the_item() -> TestResult {
         .key("pk", s("bare"))
         .send()
         .await?;
-    assert_eq!(
-        get(&srv, &t, "bare").await,
-        Some(item([("pk", s("bare"))]))
-    );
+    assert_eq!(get(&srv, &t, "bare").await, Some(item([("pk", s("bare"))])));
     // ADD to a missing number / set starts from zero / empty
     srv.client
         .update_item()
@@ -185,7 +185,11 @@ async fn if_not_exists_and_upsert_create_the_item() -> TestResult {
         .await?;
     assert_eq!(
         get(&srv, &t, "add").await,
-        Some(item([("pk", s("add")), ("c", n("5")), ("tags", ss(&["q"]))]))
+        Some(item([
+            ("pk", s("add")),
+            ("c", n("5")),
+            ("tags", ss(&["q"]))
+        ]))
     );
     Ok(())
 }
@@ -215,7 +219,10 @@ async fn update_return_values_variants() -> TestResult {
     let out = upd(ReturnValue::UpdatedOld).await?;
     assert_eq!(out.attributes(), Some(&item([("a", n("1"))])));
     let out = upd(ReturnValue::UpdatedNew).await?;
-    assert_eq!(out.attributes(), Some(&item([("a", n("3")), ("c", s("new"))])));
+    assert_eq!(
+        out.attributes(),
+        Some(&item([("a", n("3")), ("c", s("new"))]))
+    );
     let out = upd(ReturnValue::AllOld).await?;
     assert_eq!(
         out.attributes(),

@@ -106,7 +106,10 @@ async fn missing_or_extra_key_attributes_are_rejected() {
         .await;
     api_err(res).assert(
         "ValidationException",
-        &[schema_msgs[0], "One of the required keys was not given a value"],
+        &[
+            schema_msgs[0],
+            "One of the required keys was not given a value",
+        ],
     );
 }
 
@@ -235,7 +238,14 @@ async fn item_operations_on_a_missing_table_are_resource_not_found() {
     let codes = [
         api_err(c.get_item().table_name(&t).key("pk", s("a")).send().await).code,
         api_err(c.put_item().table_name(&t).item("pk", s("a")).send().await).code,
-        api_err(c.delete_item().table_name(&t).key("pk", s("a")).send().await).code,
+        api_err(
+            c.delete_item()
+                .table_name(&t)
+                .key("pk", s("a"))
+                .send()
+                .await,
+        )
+        .code,
         api_err(
             c.update_item()
                 .table_name(&t)

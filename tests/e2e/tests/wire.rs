@@ -43,7 +43,12 @@ impl Reply {
     /// Asserts the error envelope: status 400, `__type` ending in `#code`, lowercase `message`.
     #[track_caller]
     fn assert_error(&self, status: u16, code: &str) -> Value {
-        assert_eq!(self.status, status, "{:?}", String::from_utf8_lossy(&self.body));
+        assert_eq!(
+            self.status,
+            status,
+            "{:?}",
+            String::from_utf8_lossy(&self.body)
+        );
         let v = self.json();
         let ty = v["__type"].as_str().expect("__type string");
         assert!(ty.ends_with(&format!("#{code}")), "__type {ty}");
@@ -123,8 +128,7 @@ async fn malformed_json_is_serialization_exception() {
         r.assert_standard_headers();
         let v = r.assert_error(400, "SerializationException");
         assert_eq!(
-            v["__type"],
-            "com.amazon.coral.service#SerializationException",
+            v["__type"], "com.amazon.coral.service#SerializationException",
             "body {body:?}"
         );
     }
@@ -142,8 +146,7 @@ async fn unknown_operation_is_unknown_operation_exception() {
         r.assert_standard_headers();
         let v = r.assert_error(400, "UnknownOperationException");
         assert_eq!(
-            v["__type"],
-            "com.amazon.coral.service#UnknownOperationException",
+            v["__type"], "com.amazon.coral.service#UnknownOperationException",
             "target {target}"
         );
     }
