@@ -16,8 +16,7 @@ pub(crate) fn from_fjall(e: fjall::Error) -> StorageError {
         E::Io(io) => StorageError::Transient(io.to_string()),
         E::Storage(fjall::LsmError::Io(io)) => StorageError::Transient(io.to_string()),
         E::Poisoned => StorageError::Corrupt(
-            "an earlier journal write or fsync failed; restart to recover from the journal"
-                .into(),
+            "an earlier journal write or fsync failed; restart to recover from the journal".into(),
         ),
         E::Locked => StorageError::Other(
             "the data directory is locked by another process (or another open store)".into(),

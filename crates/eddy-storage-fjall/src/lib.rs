@@ -86,7 +86,9 @@ impl FjallStorage {
             ));
         }
         if opts.max_journal_bytes < 64 << 20 {
-            return Err(StorageError::Other("max_journal_bytes must be at least 64 MiB".into()));
+            return Err(StorageError::Other(
+                "max_journal_bytes must be at least 64 MiB".into(),
+            ));
         }
         let db = Database::builder(path)
             .cache_size(opts.cache_bytes)

@@ -20,7 +20,8 @@ pub struct FjallOptions {
     /// occupy it, so an idle server pays nothing for it. Default 16 MiB.
     pub cache_bytes: u64,
     /// Size at which a keyspace's memtable is sealed and flushed to a table file
-    /// (fjall default 64 MiB). Default 8 MiB.
+    /// (fjall default 64 MiB). Unflushed memtables are resident memory, so this times the
+    /// number of busy keyspaces is the main term of eddy's RSS under load. Default 4 MiB.
     pub memtable_bytes: u64,
     /// Journal disk space above which fjall flushes the keyspaces that pin the oldest
     /// journal (fjall default 512 MiB, minimum 64 MiB). This is what bounds the memory of
@@ -41,7 +42,7 @@ impl Default for FjallOptions {
         Self {
             durable: true,
             cache_bytes: 16 << 20,
-            memtable_bytes: 8 << 20,
+            memtable_bytes: 4 << 20,
             max_journal_bytes: 64 << 20,
             worker_threads: 2,
             max_group_commits: 1024,

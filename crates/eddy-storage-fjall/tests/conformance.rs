@@ -8,7 +8,9 @@ async fn run(durable: bool) {
     let parent = tempfile::tempdir().expect("tempdir");
     let next = AtomicUsize::new(0);
     eddy_storage::testing::run_all(|| {
-        let dir = parent.path().join(next.fetch_add(1, Ordering::Relaxed).to_string());
+        let dir = parent
+            .path()
+            .join(next.fetch_add(1, Ordering::Relaxed).to_string());
         open(&dir, FjallOptions::durable(durable))
     })
     .await;

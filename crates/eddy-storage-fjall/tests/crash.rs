@@ -37,8 +37,13 @@ fn value(keyspace: u8, n: u64) -> Vec<u8> {
 /// The writer. Does nothing unless started by the parent test below.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_writer_child() {
-    let Ok(dir) = std::env::var(DIR_ENV) else { return };
-    let start: u64 = std::env::var(START_ENV).expect("start").parse().expect("start");
+    let Ok(dir) = std::env::var(DIR_ENV) else {
+        return;
+    };
+    let start: u64 = std::env::var(START_ENV)
+        .expect("start")
+        .parse()
+        .expect("start");
     let durable = std::env::var(DURABLE_ENV).as_deref() == Ok("1");
     let store = Arc::new(open(dir.as_ref(), FjallOptions::durable(durable)));
     let next = Arc::new(AtomicU64::new(start));
@@ -54,7 +59,9 @@ async fn crash_writer_child() {
                 b.put("b", n.to_be_bytes().to_vec(), value(b'b', n));
                 store.commit(b).await.expect("commit");
                 let mut out = std::io::stdout().lock();
-                writeln!(out, "ACK {n}").and_then(|()| out.flush()).expect("stdout");
+                writeln!(out, "ACK {n}")
+                    .and_then(|()| out.flush())
+                    .expect("stdout");
             }
         }));
     }
@@ -67,7 +74,12 @@ async fn crash_writer_child() {
 fn run_and_kill(dir: &std::path::Path, start: u64, durable: bool, kill_after: usize) -> Vec<u64> {
     let exe = std::env::current_exe().expect("current_exe");
     let mut child = Command::new(exe)
-        .args(["crash::crash_writer_child", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "crash::crash_writer_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(DIR_ENV, dir)
         .env(START_ENV, start.to_string())
         .env(DURABLE_ENV, if durable { "1" } else { "0" })
@@ -121,8 +133,16 @@ fn acknowledged_commits_survive_kill_9_and_batches_stay_atomic() {
         let store = open(dir.path(), FjallOptions::default());
         for &n in &acked {
             let k = n.to_be_bytes();
-            assert_eq!(store.get("a", &k).expect("get"), Some(value(b'a', n)), "round {round}: acked {n} lost in a");
-            assert_eq!(store.get("b", &k).expect("get"), Some(value(b'b', n)), "round {round}: acked {n} lost in b");
+            assert_eq!(
+                store.get("a", &k).expect("get"),
+                Some(value(b'a', n)),
+                "round {round}: acked {n} lost in a"
+            );
+            assert_eq!(
+                store.get("b", &k).expect("get"),
+                Some(value(b'b', n)),
+                "round {round}: acked {n} lost in b"
+            );
         }
         let range = KeyRange {
             start: std::ops::Bound::Included(start.to_be_bytes().to_vec()),
@@ -134,13 +154,20 @@ fn acknowledged_commits_survive_kill_9_and_batches_stay_atomic() {
                 .into_iter()
                 .map(|(k, v)| {
                     let n = u64::from_be_bytes(k.try_into().expect("8-byte key"));
-                    assert_eq!(v, value(ks.as_bytes()[0], n), "round {round}: value of {ks}/{n}");
+                    assert_eq!(
+                        v,
+                        value(ks.as_bytes()[0], n),
+                        "round {round}: value of {ks}/{n}"
+                    );
                     n
                 })
                 .collect()
         };
         let (in_a, in_b) = (present("a"), present("b"));
-        assert_eq!(in_a, in_b, "round {round}: a batch survived in one keyspace only");
+        assert_eq!(
+            in_a, in_b,
+            "round {round}: a batch survived in one keyspace only"
+        );
         let unacked = in_a.len() - acked.len();
         eprintln!(
             "crash round {round} (durable={durable}): {} acked, {} recovered, {unacked} recovered but unacknowledged",

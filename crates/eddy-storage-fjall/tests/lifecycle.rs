@@ -40,7 +40,11 @@ async fn data_survives_close_and_reopen() -> Result<(), StorageError> {
     assert_eq!(store.get("items", &7u32.to_be_bytes())?, Some(vec![7; 100]));
     assert_eq!(store.get("items", b"dup")?.as_deref(), Some(&b"last"[..]));
     assert_eq!(store.scan("stream", &all(), false, 1000)?.len(), 100);
-    assert_eq!(store.get("never", b"x")?, None, "unknown keyspace reads as empty");
+    assert_eq!(
+        store.get("never", b"x")?,
+        None,
+        "unknown keyspace reads as empty"
+    );
     Ok(())
 }
 
@@ -69,7 +73,8 @@ async fn drop_with_commits_in_flight_commits_them_and_returns() -> Result<(), St
         .expect("drop hung")
         .expect("drop panicked");
     for (n, fut) in pending.into_iter().enumerate() {
-        fut.await.unwrap_or_else(|e| panic!("commit {n} submitted before drop failed: {e}"));
+        fut.await
+            .unwrap_or_else(|e| panic!("commit {n} submitted before drop failed: {e}"));
     }
     let store = open(dir.path(), FjallOptions::default());
     assert_eq!(store.scan("items", &all(), false, 1000)?.len(), 500);
@@ -112,7 +117,10 @@ fn invalid_options_are_rejected() {
         },
     ];
     for opts in bad {
-        assert!(FjallStorage::open(dir.path(), opts.clone()).is_err(), "{opts:?}");
+        assert!(
+            FjallStorage::open(dir.path(), opts.clone()).is_err(),
+            "{opts:?}"
+        );
     }
 }
 
@@ -145,7 +153,11 @@ async fn scans_merge_flushed_tables_and_memtables() -> Result<(), StorageError> 
         assert!(fwd.iter().all(|(k, v)| k[3] % 2 == 1 && v.len() == 300));
         let rev = store.scan("items", &all(), true, 10)?;
         assert_eq!(rev[0].0, (N - 1).to_be_bytes().to_vec(), "round {round}");
-        assert_eq!(store.get("items", &4u32.to_be_bytes())?, None, "round {round}");
+        assert_eq!(
+            store.get("items", &4u32.to_be_bytes())?,
+            None,
+            "round {round}"
+        );
         assert_eq!(store.get("items", &5u32.to_be_bytes())?, Some(vec![5; 300]));
         if round == 0 {
             store.close()?;
@@ -153,6 +165,9 @@ async fn scans_merge_flushed_tables_and_memtables() -> Result<(), StorageError> 
     }
     drop(store);
     let store = open(dir.path(), opts);
-    assert_eq!(store.scan("items", &all(), false, usize::MAX)?.len(), (N / 2) as usize);
+    assert_eq!(
+        store.scan("items", &all(), false, usize::MAX)?.len(),
+        (N / 2) as usize
+    );
     Ok(())
 }

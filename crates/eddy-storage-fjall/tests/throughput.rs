@@ -77,7 +77,12 @@ async fn resident_memory() {
     }
     println!("RSS after writing 10k x 1.2 KB: {} KiB", rss_kib());
     let n = store
-        .scan("t1", &eddy_storage::KeyRange::prefix(b""), false, usize::MAX)
+        .scan(
+            "t1",
+            &eddy_storage::KeyRange::prefix(b""),
+            false,
+            usize::MAX,
+        )
         .expect("scan")
         .len();
     println!("RSS after scanning {n} items: {} KiB", rss_kib());

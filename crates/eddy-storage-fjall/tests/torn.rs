@@ -46,7 +46,9 @@ fn journals(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn recovered(store: &dyn Storage, ks: &'static str) -> BTreeSet<u64> {
-    let pairs = store.scan(ks, &KeyRange::prefix(b""), false, usize::MAX).expect("scan");
+    let pairs = store
+        .scan(ks, &KeyRange::prefix(b""), false, usize::MAX)
+        .expect("scan");
     pairs
         .into_iter()
         .map(|(k, v)| {
@@ -74,7 +76,10 @@ async fn torn_journal_tail_recovers_a_prefix_of_whole_batches() {
     let mut found = Vec::new();
     journals(&original, &mut found);
     assert_eq!(found.len(), 1, "expected one journal, found {found:?}");
-    let journal_rel = found[0].strip_prefix(&original).expect("inside").to_path_buf();
+    let journal_rel = found[0]
+        .strip_prefix(&original)
+        .expect("inside")
+        .to_path_buf();
     let bytes = std::fs::read(&found[0]).expect("read journal");
     let used = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
     assert!(used > 100_000, "journal holds the batches ({used} bytes)");
@@ -97,15 +102,27 @@ async fn torn_journal_tail_recovers_a_prefix_of_whole_batches() {
 
         let store = open(&copy, FjallOptions::default());
         let (in_a, in_b) = (recovered(&store, "a"), recovered(&store, "b"));
-        assert_eq!(in_a, in_b, "cut at {cut}/{used}: a batch survived in one keyspace only");
+        assert_eq!(
+            in_a, in_b,
+            "cut at {cut}/{used}: a batch survived in one keyspace only"
+        );
         let k = in_a.len();
-        assert!(in_a.iter().copied().eq(0..k as u64), "cut at {cut}/{used}: not a prefix");
-        assert!(k >= previous, "cut at {cut}/{used}: recovered {k} < {previous} before");
+        assert!(
+            in_a.iter().copied().eq(0..k as u64),
+            "cut at {cut}/{used}: not a prefix"
+        );
+        assert!(
+            k >= previous,
+            "cut at {cut}/{used}: recovered {k} < {previous} before"
+        );
         if cut == used {
             assert_eq!(k as u64, BATCHES, "the whole journal recovers everything");
         }
         previous = k;
-        eprintln!("cut {cut}/{used} ({}): {k} batches recovered", if i % 2 == 0 { "truncated" } else { "zeroed" });
+        eprintln!(
+            "cut {cut}/{used} ({}): {k} batches recovered",
+            if i % 2 == 0 { "truncated" } else { "zeroed" }
+        );
         // A recovered store accepts writes again.
         let mut b = WriteBatch::new();
         b.put("a", b"after".to_vec(), b"x".to_vec());

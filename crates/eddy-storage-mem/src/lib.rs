@@ -93,7 +93,9 @@ impl Storage for MemoryStorage {
             range.start.as_ref().map(Vec::as_slice),
             range.end.as_ref().map(Vec::as_slice),
         );
-        let iter = ks.range::<[u8], _>(bounds).map(|(k, v)| (k.clone(), v.clone()));
+        let iter = ks
+            .range::<[u8], _>(bounds)
+            .map(|(k, v)| (k.clone(), v.clone()));
         Ok(if reverse {
             iter.rev().take(limit).collect()
         } else {

@@ -46,23 +46,59 @@ pub async fn run_all<S: Storage, F: Fn() -> S>(make: F) {
     run_case("basic::get_put_delete", basic::get_put_delete(make())).await;
     run_case("basic::overwrite", basic::overwrite(make())).await;
     run_case("basic::empty_keyspace", basic::empty_keyspace(make())).await;
-    run_case("basic::batch_across_keyspaces", basic::batch_across_keyspaces(make())).await;
+    run_case(
+        "basic::batch_across_keyspaces",
+        basic::batch_across_keyspaces(make()),
+    )
+    .await;
     run_case("basic::in_batch_order", basic::in_batch_order(make())).await;
-    run_case("basic::binary_keys_and_values", basic::binary_keys_and_values(make())).await;
+    run_case(
+        "basic::binary_keys_and_values",
+        basic::binary_keys_and_values(make()),
+    )
+    .await;
     run_case("basic::large_values", basic::large_values(make())).await;
-    run_case("basic::invalid_keys_reject_batch", basic::invalid_keys_reject_batch(make())).await;
+    run_case(
+        "basic::invalid_keys_reject_batch",
+        basic::invalid_keys_reject_batch(make()),
+    )
+    .await;
     run_case("basic::many_keyspaces", basic::many_keyspaces(make())).await;
     run_case("basic::close", basic::close(make())).await;
     run_case("scan::order_and_bounds", scan::order_and_bounds(make())).await;
     run_case("scan::prefix_with_ff", scan::prefix_with_ff(make())).await;
     run_case("scan::limit", scan::limit(make())).await;
-    run_case("scan::empty_and_inverted_ranges", scan::empty_and_inverted_ranges(make())).await;
-    run_case("scan::deleted_keys_skipped", scan::deleted_keys_skipped(make())).await;
-    run_case("concurrency::many_committers", concurrency::many_committers(make())).await;
-    run_case("concurrency::readers_never_see_half_a_batch", concurrency::readers_never_see_half_a_batch(make())).await;
-    run_case("concurrency::commits_of_one_task_apply_in_order", concurrency::commits_of_one_task_apply_in_order(make())).await;
+    run_case(
+        "scan::empty_and_inverted_ranges",
+        scan::empty_and_inverted_ranges(make()),
+    )
+    .await;
+    run_case(
+        "scan::deleted_keys_skipped",
+        scan::deleted_keys_skipped(make()),
+    )
+    .await;
+    run_case(
+        "concurrency::many_committers",
+        concurrency::many_committers(make()),
+    )
+    .await;
+    run_case(
+        "concurrency::readers_never_see_half_a_batch",
+        concurrency::readers_never_see_half_a_batch(make()),
+    )
+    .await;
+    run_case(
+        "concurrency::commits_of_one_task_apply_in_order",
+        concurrency::commits_of_one_task_apply_in_order(make()),
+    )
+    .await;
     for seed in model::seeds() {
-        run_case(&format!("model::random_ops(seed={seed})"), model::random_ops(make(), seed)).await;
+        run_case(
+            &format!("model::random_ops(seed={seed})"),
+            model::random_ops(make(), seed),
+        )
+        .await;
     }
 }
 
@@ -98,10 +134,18 @@ fn get(store: &Store, keyspace: &'static str, key: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Scans, panicking on error.
-fn scan(store: &Store, keyspace: &'static str, range: &KeyRange, reverse: bool, limit: usize) -> Vec<KvPair> {
+fn scan(
+    store: &Store,
+    keyspace: &'static str,
+    range: &KeyRange,
+    reverse: bool,
+    limit: usize,
+) -> Vec<KvPair> {
     store
         .scan(keyspace, range, reverse, limit)
-        .unwrap_or_else(|e| panic!("scan {keyspace} {range:?} rev={reverse} limit={limit} failed: {e}"))
+        .unwrap_or_else(|e| {
+            panic!("scan {keyspace} {range:?} rev={reverse} limit={limit} failed: {e}")
+        })
 }
 
 /// Every key of a scan result.

@@ -26,10 +26,17 @@ pub(super) async fn get_put_delete(s: Store) -> Store {
 pub(super) async fn overwrite(s: Store) -> Store {
     put(&s, "a", b"k", b"first").await;
     put(&s, "a", b"k", b"second, longer value").await;
-    assert_eq!(get(&s, "a", b"k").as_deref(), Some(&b"second, longer value"[..]));
+    assert_eq!(
+        get(&s, "a", b"k").as_deref(),
+        Some(&b"second, longer value"[..])
+    );
     put(&s, "a", b"k", b"3").await;
     assert_eq!(get(&s, "a", b"k").as_deref(), Some(&b"3"[..]));
-    assert_eq!(scan(&s, "a", &all(), false, 100).len(), 1, "overwrite keeps one version");
+    assert_eq!(
+        scan(&s, "a", &all(), false, 100).len(),
+        1,
+        "overwrite keeps one version"
+    );
     s
 }
 
@@ -61,7 +68,10 @@ pub(super) async fn batch_across_keyspaces(s: Store) -> Store {
     assert_eq!(get(&s, "b", b"stream-1").as_deref(), Some(&b"record"[..]));
     assert_eq!(get(&s, "b", b"old"), None);
     assert_eq!(get(&s, "c", b"x").as_deref(), Some(&b"y"[..]));
-    assert_eq!(keys(&scan(&s, "b", &all(), false, 10)), vec![b"stream-1".to_vec()]);
+    assert_eq!(
+        keys(&scan(&s, "b", &all(), false, 10)),
+        vec![b"stream-1".to_vec()]
+    );
     s
 }
 
@@ -80,8 +90,16 @@ pub(super) async fn in_batch_order(s: Store) -> Store {
     b.put("a", b"existing".to_vec(), b"newest".to_vec());
     commit(&s, b, "batch with repeated keys").await;
     assert_eq!(get(&s, "a", b"put-then-delete"), None, "later delete wins");
-    assert_eq!(get(&s, "a", b"delete-then-put").as_deref(), Some(&b"v"[..]), "later put wins");
-    assert_eq!(get(&s, "a", b"put-put").as_deref(), Some(&b"second"[..]), "later put wins");
+    assert_eq!(
+        get(&s, "a", b"delete-then-put").as_deref(),
+        Some(&b"v"[..]),
+        "later put wins"
+    );
+    assert_eq!(
+        get(&s, "a", b"put-put").as_deref(),
+        Some(&b"second"[..]),
+        "later put wins"
+    );
     assert_eq!(get(&s, "a", b"existing").as_deref(), Some(&b"newest"[..]));
     let got = scan(&s, "a", &all(), false, 100);
     let want: Vec<(Vec<u8>, Vec<u8>)> = vec![
@@ -89,7 +107,10 @@ pub(super) async fn in_batch_order(s: Store) -> Store {
         (b"existing".to_vec(), b"newest".to_vec()),
         (b"put-put".to_vec(), b"second".to_vec()),
     ];
-    assert_eq!(got, want, "scan agrees with gets after a batch with repeated keys");
+    assert_eq!(
+        got, want,
+        "scan agrees with gets after a batch with repeated keys"
+    );
     s
 }
 
@@ -109,21 +130,42 @@ pub(super) async fn binary_keys_and_values(s: Store) -> Store {
     for i in [5, 0, 8, 3, 1, 7, 2, 6, 4] {
         put(&s, "bin", &ks[i], &[i as u8, 0x00, 0xff]).await;
     }
-    assert_eq!(keys(&scan(&s, "bin", &all(), false, 100)), ks, "unsigned byte order");
+    assert_eq!(
+        keys(&scan(&s, "bin", &all(), false, 100)),
+        ks,
+        "unsigned byte order"
+    );
     for (i, k) in ks.iter().enumerate() {
-        assert_eq!(get(&s, "bin", k), Some(vec![i as u8, 0x00, 0xff]), "key {k:?}");
+        assert_eq!(
+            get(&s, "bin", k),
+            Some(vec![i as u8, 0x00, 0xff]),
+            "key {k:?}"
+        );
     }
-    assert_eq!(get(&s, "bin", &[0x00, 0x00, 0x00]), None, "no prefix confusion");
+    assert_eq!(
+        get(&s, "bin", &[0x00, 0x00, 0x00]),
+        None,
+        "no prefix confusion"
+    );
     // An empty value is a value, not a deletion.
     put(&s, "bin", b"empty", b"").await;
-    assert_eq!(get(&s, "bin", b"empty"), Some(Vec::new()), "empty value survives");
-    assert!(scan(&s, "bin", &KeyRange::prefix(b"empty"), false, 10) == vec![(b"empty".to_vec(), Vec::new())]);
+    assert_eq!(
+        get(&s, "bin", b"empty"),
+        Some(Vec::new()),
+        "empty value survives"
+    );
+    assert!(
+        scan(&s, "bin", &KeyRange::prefix(b"empty"), false, 10)
+            == vec![(b"empty".to_vec(), Vec::new())]
+    );
     s
 }
 
 pub(super) async fn large_values(s: Store) -> Store {
     let big = |seed: u8, len: usize| -> Vec<u8> {
-        (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
     };
     let mut b = WriteBatch::new();
     for i in 0..4u8 {
@@ -132,7 +174,11 @@ pub(super) async fn large_values(s: Store) -> Store {
     b.put("small", b"stream".to_vec(), big(9, 600));
     commit(&s, b, "batch with ~1.6 MB of values").await;
     for i in 0..4u8 {
-        assert_eq!(get(&s, "big", &[b'k', i]), Some(big(i, 400 * 1024 + i as usize)), "value {i}");
+        assert_eq!(
+            get(&s, "big", &[b'k', i]),
+            Some(big(i, 400 * 1024 + i as usize)),
+            "value {i}"
+        );
     }
     let got = scan(&s, "big", &all(), true, 2);
     assert_eq!(got.len(), 2);
@@ -154,22 +200,55 @@ pub(super) async fn invalid_keys_reject_batch(s: Store) -> Store {
         b.put("b", bad.clone(), b"v".to_vec());
         let res = s.commit(b).await;
         assert!(res.is_err(), "key of {} bytes must be rejected", bad.len());
-        assert_eq!(get(&s, "a", b"good"), None, "a rejected batch applies nothing");
+        assert_eq!(
+            get(&s, "a", b"good"),
+            None,
+            "a rejected batch applies nothing"
+        );
         let mut b = WriteBatch::new();
         b.delete("a", bad.clone());
-        assert!(s.commit(b).await.is_err(), "delete of a {}-byte key is rejected", bad.len());
+        assert!(
+            s.commit(b).await.is_err(),
+            "delete of a {}-byte key is rejected",
+            bad.len()
+        );
     }
     assert_eq!(get(&s, "a", b""), None, "reading the empty key is fine");
     put(&s, "a", b"after", b"ok").await;
-    assert_eq!(get(&s, "a", b"after").as_deref(), Some(&b"ok"[..]), "store still works");
+    assert_eq!(
+        get(&s, "a", b"after").as_deref(),
+        Some(&b"ok"[..]),
+        "store still works"
+    );
     s
 }
 
 pub(super) async fn many_keyspaces(s: Store) -> Store {
     const NAMES: [&str; 24] = [
-        "ks_0", "ks_1", "ks_2", "ks_3", "ks_4", "ks_5", "ks_6", "ks_7", "ks_8", "ks_9", "ks_10",
-        "ks_11", "ks-12", "ks-13", "KS14", "ks15", "items", "stream", "catalog", "meta",
-        "a_b-c", "Z", "0", "items_000000000000000000000000000000000000000001",
+        "ks_0",
+        "ks_1",
+        "ks_2",
+        "ks_3",
+        "ks_4",
+        "ks_5",
+        "ks_6",
+        "ks_7",
+        "ks_8",
+        "ks_9",
+        "ks_10",
+        "ks_11",
+        "ks-12",
+        "ks-13",
+        "KS14",
+        "ks15",
+        "items",
+        "stream",
+        "catalog",
+        "meta",
+        "a_b-c",
+        "Z",
+        "0",
+        "items_000000000000000000000000000000000000000001",
     ];
     let mut b = WriteBatch::new();
     for (i, ks) in NAMES.iter().enumerate() {

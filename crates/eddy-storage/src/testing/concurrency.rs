@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn num(v: Option<Vec<u8>>) -> u32 {
-    v.map_or(0, |v| u32::from_be_bytes(v.try_into().expect("4-byte value")))
+    v.map_or(0, |v| {
+        u32::from_be_bytes(v.try_into().expect("4-byte value"))
+    })
 }
 
 pub(super) async fn many_committers(s: Store) -> Store {
@@ -30,8 +32,16 @@ pub(super) async fn many_committers(s: Store) -> Store {
     }
     let a = scan(&s, "a", &all(), false, usize::MAX);
     let b = scan(&s, "b", &all(), false, usize::MAX);
-    assert_eq!(a.len(), (TASKS * COMMITS) as usize, "every commit visible in a");
-    assert_eq!(b.len(), (TASKS * COMMITS) as usize, "every commit visible in b");
+    assert_eq!(
+        a.len(),
+        (TASKS * COMMITS) as usize,
+        "every commit visible in a"
+    );
+    assert_eq!(
+        b.len(),
+        (TASKS * COMMITS) as usize,
+        "every commit visible in b"
+    );
     for (k, v) in &a {
         assert_eq!(&k[4..], &v[..], "value of a/{k:?}");
     }
@@ -53,9 +63,15 @@ pub(super) async fn readers_never_see_half_a_batch(s: Store) -> Store {
                 // Each batch sets a/x, b/x, s/k1 and s/k2 to the same number. Reads happen
                 // one after another, so later reads may see newer batches, never older ones.
                 let (a1, b1) = (num(get(&s, "a", b"x")), num(get(&s, "b", b"x")));
-                assert!(b1 >= a1, "read a={a1} then b={b1}: half a batch was visible");
+                assert!(
+                    b1 >= a1,
+                    "read a={a1} then b={b1}: half a batch was visible"
+                );
                 let (b2, a2) = (num(get(&s, "b", b"x")), num(get(&s, "a", b"x")));
-                assert!(a2 >= b2, "read b={b2} then a={a2}: half a batch was visible");
+                assert!(
+                    a2 >= b2,
+                    "read b={b2} then a={a2}: half a batch was visible"
+                );
                 let pairs = scan(&s, "s", &all(), false, 10);
                 if !pairs.is_empty() {
                     assert_eq!(pairs.len(), 2, "scan saw half a batch: {pairs:?}");
@@ -116,7 +132,11 @@ pub(super) async fn commits_of_one_task_apply_in_order(s: Store) -> Store {
                 let mut b = WriteBatch::new();
                 b.put("seq", vec![t], i.to_be_bytes().to_vec());
                 commit(&s, b, "sequential commit").await;
-                assert_eq!(num(get(&s, "seq", &[t])), i, "read-your-writes after commit");
+                assert_eq!(
+                    num(get(&s, "seq", &[t])),
+                    i,
+                    "read-your-writes after commit"
+                );
             }
         }));
     }

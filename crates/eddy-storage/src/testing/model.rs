@@ -19,7 +19,10 @@ type Model = HashMap<&'static str, BTreeMap<Vec<u8>, Vec<u8>>>;
 /// Fixed seeds, plus `EDDY_STORAGE_SEED` when set.
 pub(super) fn seeds() -> Vec<u64> {
     let mut seeds = vec![1, 2, 3, 0x5eed_cafe];
-    if let Some(s) = std::env::var("EDDY_STORAGE_SEED").ok().and_then(|s| s.parse().ok()) {
+    if let Some(s) = std::env::var("EDDY_STORAGE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         seeds.push(s);
     }
     seeds
@@ -28,7 +31,9 @@ pub(super) fn seeds() -> Vec<u64> {
 fn random_key(rng: &mut Rng) -> Vec<u8> {
     const ALPHABET: [u8; 4] = [0x00, 0x01, 0x7f, 0xff];
     let len = 1 + rng.below(4);
-    (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+        .collect()
 }
 
 fn random_bound(rng: &mut Rng) -> Bound<Vec<u8>> {
@@ -60,7 +65,11 @@ fn random_batch(rng: &mut Rng) -> WriteBatch {
         if rng.chance(35) {
             b.delete(ks, key);
         } else {
-            let len = if rng.chance(5) { 5000 + rng.below(5000) } else { rng.below(12) };
+            let len = if rng.chance(5) {
+                5000 + rng.below(5000)
+            } else {
+                rng.below(12)
+            };
             let fill = rng.next_u64() as u8;
             b.put(ks, key, vec![fill; len]);
         }
@@ -71,8 +80,15 @@ fn random_batch(rng: &mut Rng) -> WriteBatch {
 fn apply(model: &mut Model, batch: &WriteBatch) {
     for op in &batch.ops {
         match op {
-            WriteOp::Put { keyspace, key, value } => {
-                model.entry(keyspace).or_default().insert(key.clone(), value.clone());
+            WriteOp::Put {
+                keyspace,
+                key,
+                value,
+            } => {
+                model
+                    .entry(keyspace)
+                    .or_default()
+                    .insert(key.clone(), value.clone());
             }
             WriteOp::Delete { keyspace, key } => {
                 model.entry(keyspace).or_default().remove(key);
@@ -91,7 +107,13 @@ pub(super) async fn random_ops(s: Store, seed: u64) -> Store {
         if poisoned {
             // An invalid key anywhere rejects the whole batch.
             let at = rng.below(batch.len() + 1);
-            batch.ops.insert(at, WriteOp::Delete { keyspace: "m0", key: Vec::new() });
+            batch.ops.insert(
+                at,
+                WriteOp::Delete {
+                    keyspace: "m0",
+                    key: Vec::new(),
+                },
+            );
         }
         let res = s.commit(batch.clone()).await;
         match (poisoned, res) {
@@ -103,10 +125,18 @@ pub(super) async fn random_ops(s: Store, seed: u64) -> Store {
             let ks = KEYSPACES[rng.below(KEYSPACES.len())];
             let m = model.get(ks).unwrap_or(&empty);
             let key = random_key(&mut rng);
-            assert_eq!(get(&s, ks, &key), m.get(&key).cloned(), "seed {seed} step {step}: get {ks}/{key:?}");
+            assert_eq!(
+                get(&s, ks, &key),
+                m.get(&key).cloned(),
+                "seed {seed} step {step}: get {ks}/{key:?}"
+            );
             let range = random_range(&mut rng);
             let reverse = rng.chance(50);
-            let limit = if rng.chance(30) { rng.below(4) } else { usize::MAX };
+            let limit = if rng.chance(30) {
+                rng.below(4)
+            } else {
+                usize::MAX
+            };
             assert_eq!(
                 scan(&s, ks, &range, reverse, limit),
                 expected(m, &range, reverse, limit),
@@ -116,7 +146,11 @@ pub(super) async fn random_ops(s: Store, seed: u64) -> Store {
     }
     for ks in KEYSPACES {
         let m = model.get(ks).unwrap_or(&empty);
-        assert_eq!(scan(&s, ks, &all(), false, usize::MAX), expected(m, &all(), false, usize::MAX), "seed {seed}: final {ks}");
+        assert_eq!(
+            scan(&s, ks, &all(), false, usize::MAX),
+            expected(m, &all(), false, usize::MAX),
+            "seed {seed}: final {ks}"
+        );
     }
     s
 }

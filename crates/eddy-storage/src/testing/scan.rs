@@ -66,7 +66,10 @@ pub(super) async fn order_and_bounds(s: Store) -> Store {
     rev.reverse();
     assert_eq!(fwd, rev, "reverse scan is the forward scan reversed");
     assert_eq!(fwd.len(), ks.len());
-    assert!(scan(&s, "other", &all(), false, 100).is_empty(), "keyspaces do not leak");
+    assert!(
+        scan(&s, "other", &all(), false, 100).is_empty(),
+        "keyspaces do not leak"
+    );
     s
 }
 
@@ -87,8 +90,16 @@ pub(super) async fn prefix_with_ff(s: Store) -> Store {
     ];
     let model = fill(&s, "pfx", &ks).await;
     let prefixes: [&[u8]; 10] = [
-        b"", b"\x00", b"\x01", b"\x01\xff", b"\x01\xff\xff", b"\x02", b"\xfe", b"\xff",
-        b"\xff\xff", b"\xff\xff\xff",
+        b"",
+        b"\x00",
+        b"\x01",
+        b"\x01\xff",
+        b"\x01\xff\xff",
+        b"\x02",
+        b"\xfe",
+        b"\xff",
+        b"\xff\xff",
+        b"\xff\xff\xff",
     ];
     for p in prefixes {
         let range = KeyRange::prefix(p);
@@ -102,7 +113,14 @@ pub(super) async fn prefix_with_ff(s: Store) -> Store {
         }
     }
     let ff = keys(&scan(&s, "pfx", &KeyRange::prefix(b"\xff"), false, 100));
-    assert_eq!(ff, vec![b"\xff".to_vec(), b"\xff\xff".to_vec(), b"\xff\xff\x01".to_vec()]);
+    assert_eq!(
+        ff,
+        vec![
+            b"\xff".to_vec(),
+            b"\xff\xff".to_vec(),
+            b"\xff\xff\x01".to_vec()
+        ]
+    );
     s
 }
 
@@ -112,21 +130,44 @@ pub(super) async fn limit(s: Store) -> Store {
         b.put("lim", i.to_be_bytes().to_vec(), vec![1]);
     }
     commit(&s, b, "300 keys").await;
-    assert!(scan(&s, "lim", &all(), false, 0).is_empty(), "limit 0 returns nothing");
-    assert!(scan(&s, "lim", &all(), true, 0).is_empty(), "limit 0 returns nothing");
+    assert!(
+        scan(&s, "lim", &all(), false, 0).is_empty(),
+        "limit 0 returns nothing"
+    );
+    assert!(
+        scan(&s, "lim", &all(), true, 0).is_empty(),
+        "limit 0 returns nothing"
+    );
     let first = keys(&scan(&s, "lim", &all(), false, 5));
     let want: Vec<Vec<u8>> = (0..5u32).map(|i| i.to_be_bytes().to_vec()).collect();
     assert_eq!(first, want);
     let last = keys(&scan(&s, "lim", &all(), true, 3));
-    let want: Vec<Vec<u8>> = [299u32, 298, 297].iter().map(|i| i.to_be_bytes().to_vec()).collect();
-    assert_eq!(last, want, "reverse limit returns the largest keys, descending");
-    assert_eq!(scan(&s, "lim", &all(), false, 1000).len(), 300, "limit above the count");
-    assert_eq!(scan(&s, "lim", &all(), false, 300).len(), 300, "limit equal to the count");
+    let want: Vec<Vec<u8>> = [299u32, 298, 297]
+        .iter()
+        .map(|i| i.to_be_bytes().to_vec())
+        .collect();
+    assert_eq!(
+        last, want,
+        "reverse limit returns the largest keys, descending"
+    );
+    assert_eq!(
+        scan(&s, "lim", &all(), false, 1000).len(),
+        300,
+        "limit above the count"
+    );
+    assert_eq!(
+        scan(&s, "lim", &all(), false, 300).len(),
+        300,
+        "limit equal to the count"
+    );
     // Paging with an exclusive start key, as Query does with ExclusiveStartKey.
     let mut seen = Vec::new();
     let mut start = Unbounded;
     loop {
-        let range = KeyRange { start, end: Unbounded };
+        let range = KeyRange {
+            start,
+            end: Unbounded,
+        };
         let page = scan(&s, "lim", &range, false, 7);
         let Some((last, _)) = page.last() else { break };
         start = Excluded(last.clone());
@@ -157,7 +198,11 @@ pub(super) async fn empty_and_inverted_ranges(s: Store) -> Store {
         let range = KeyRange { start, end };
         for reverse in [false, true] {
             let got = scan(&s, "inv", &range, reverse, 10);
-            assert_eq!(got, expected(&model, &range, reverse, 10), "{range:?} rev={reverse}");
+            assert_eq!(
+                got,
+                expected(&model, &range, reverse, 10),
+                "{range:?} rev={reverse}"
+            );
         }
     }
     s
@@ -182,6 +227,10 @@ pub(super) async fn deleted_keys_skipped(s: Store) -> Store {
     assert_eq!(got, want);
     let mut rev = keys(&scan(&s, "del", &all(), true, 4));
     rev.reverse();
-    assert_eq!(rev, want[want.len() - 4..].to_vec(), "reverse limit skips tombstones");
+    assert_eq!(
+        rev,
+        want[want.len() - 4..].to_vec(),
+        "reverse limit skips tombstones"
+    );
     s
 }
