@@ -6,7 +6,9 @@
 //! turns any `serde_json::Error` into the matching `ValidationException` or
 //! `SerializationException`. The decoder itself lives in `attr/de.rs`.
 
+mod coral;
 mod de;
+mod validate;
 
 use crate::error::ApiError;
 use crate::number::Number;
@@ -216,7 +218,7 @@ pub fn json_error_to_api(err: &serde_json::Error) -> ApiError {
         return ApiError::Validation(text[pos + VALIDATION_MARKER.len()..].to_string());
     }
     let message = match err.classify() {
-        serde_json::error::Category::Data => de::coral_type_message(text),
+        serde_json::error::Category::Data => coral::coral_type_message(text),
         _ => None,
     };
     ApiError::Serialization(message.unwrap_or_else(|| text.to_string()))
@@ -235,6 +237,47 @@ fn strip_position(text: &str) -> &str {
             && col.bytes().all(|c| c.is_ascii_digit())
     });
     if well_formed { &text[..at] } else { text }
+}
+
+/// Helpers shared by the decoder tests in `attr/*.rs`.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// Decodes `{"a": <value>}` as an item; the API error on failure.
+    pub(crate) fn decode(value: &str) -> Result<Item, ApiError> {
+        serde_json::from_str::<Item>(&format!(r#"{{"a": {value}}}"#))
+            .map_err(|e| json_error_to_api(&e))
+    }
+
+    /// The `ValidationException` message `value` is refused with.
+    pub(crate) fn validation(value: &str) -> String {
+        match decode(value) {
+            Err(ApiError::Validation(m)) => m,
+            other => panic!("{value}: {other:?}"),
+        }
+    }
+
+    /// The `SerializationException` message `value` is refused with.
+    pub(crate) fn serialization(value: &str) -> String {
+        match decode(value) {
+            Err(ApiError::Serialization(m)) => m,
+            other => panic!("{value}: {other:?}"),
+        }
+    }
+
+    /// The value `value` decodes to.
+    pub(crate) fn one(value: &str) -> AttributeValue {
+        match decode(value) {
+            Ok(mut item) => item.remove("a").expect("attribute a"),
+            Err(e) => panic!("{value}: {e:?}"),
+        }
+    }
+
+    /// `levels` lists wrapped around `inner`.
+    pub(crate) fn nest(levels: usize, inner: &str) -> String {
+        (0..levels).fold(inner.to_string(), |v, _| format!(r#"{{"L": [{v}]}}"#))
+    }
 }
 
 #[cfg(test)]
