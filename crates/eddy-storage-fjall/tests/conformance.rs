@@ -4,24 +4,35 @@ use super::open;
 use eddy_storage_fjall::FjallOptions;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-async fn run(durable: bool) {
+async fn run(opts: FjallOptions) {
     let parent = tempfile::tempdir().expect("tempdir");
     let next = AtomicUsize::new(0);
     eddy_storage::testing::run_all(|| {
         let dir = parent
             .path()
             .join(next.fetch_add(1, Ordering::Relaxed).to_string());
-        open(&dir, FjallOptions::durable(durable))
+        open(&dir, opts.clone())
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn durable_store_passes_the_conformance_suite() {
-    run(true).await;
+    run(FjallOptions::durable(true)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn non_durable_store_passes_the_conformance_suite() {
-    run(false).await;
+    run(FjallOptions::durable(false)).await;
+}
+
+/// 64 KiB memtables: the suite's larger cases and the model test flush many times, so
+/// reads merge memtables with table files while flushes and compactions run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_with_tiny_memtables_passes_the_conformance_suite() {
+    run(FjallOptions {
+        memtable_bytes: 64 << 10,
+        ..FjallOptions::default()
+    })
+    .await;
 }
