@@ -54,10 +54,11 @@ pub enum NumberError {
     /// `: <the text sent>` (see `attr.rs`).
     #[error("The parameter cannot be converted to a numeric value")]
     NotANumber,
-    /// More than 38 significant digits (on parse; arithmetic reports `Overflow`).
+    /// More than 38 significant digits (text and arithmetic results alike; see
+    /// [`Number::add`] for the wording AWS uses on the arithmetic path).
     #[error("Attempting to store more than 38 significant digits in a Number")]
     TooPrecise,
-    /// Magnitude >= 1E+126, or an inexact arithmetic result.
+    /// Magnitude >= 1E+126.
     #[error(
         "Number overflow. Attempting to store a number with magnitude larger than supported range"
     )]

@@ -10,12 +10,16 @@ use std::cmp::Ordering;
 impl Number {
     /// Exact sum, checked against the limits.
     ///
-    /// DynamoDB rejects rather than rounds. An exact result needing more than 38 digits
-    /// is reported as `Overflow`: that is what AWS answers for `1e50 - 1` (ScyllaDB
-    /// Alternator's AWS-run `test_update_expression_plus_imprecise` documents it).
-    /// DynamoDB Local answers `DynamoDB only supports precision up to 38 digits` for
-    /// `SET n = n + :v` with n = 1E+37 and v = 1E-10 (and for `1e50 + 1`), a text it
-    /// also uses for too-precise input; AWS wins.
+    /// DynamoDB rejects rather than rounds: an exact result needing more than 38
+    /// digits is `TooPrecise`, a result out of range `Overflow`/`Underflow` (range is
+    /// checked first). The wording for `TooPrecise` here is the caller's choice, because
+    /// the two oracles disagree and neither uses the parse-time text:
+    /// - DynamoDB Local answers `SET n = n + :v` with n = 1E+37 and v = 1E-10 (and
+    ///   `1e50 + 1`, `1 + 1e-130`) with `DynamoDB only supports precision up to 38 digits`;
+    /// - AWS answers `1e50 - 1` with the overflow text, `Number overflow. Attempting to
+    ///   store a number with magnitude larger than supported range` (ScyllaDB
+    ///   Alternator's AWS-run `test_update_expression_plus_imprecise`). AWS wins, so an
+    ///   expression evaluator should render this as `NumberError::Overflow`'s text.
     pub fn add(&self, other: &Number) -> Result<Number, NumberError> {
         combine(self, other, false)
     }
@@ -68,9 +72,9 @@ fn combine(a: &Number, b: &Number, negate_b: bool) -> Result<Number, NumberError
     check_range(i128::from(exp))?;
     let digits = &out[leading..width - trailing];
     if digits.len() > MAX_DIGITS {
-        return Err(NumberError::Overflow);
+        return Err(NumberError::TooPrecise);
     }
-    Number::from_digit_values(neg, digits, exp).ok_or(NumberError::Overflow)
+    Number::from_digit_values(neg, digits, exp).ok_or(NumberError::TooPrecise)
 }
 
 /// `x + y` on equal-width digit vectors; the top position of `x` must be free.
@@ -138,9 +142,9 @@ mod tests {
         assert_eq!(add("9e125", "9e125"), Err(NumberError::Overflow));
         assert_eq!(sub("9e125", "-9e125"), Err(NumberError::Overflow));
         assert_eq!(add("1e-129", "-0.99e-129"), Err(NumberError::Underflow));
-        assert_eq!(add("1E+37", "1E-10"), Err(NumberError::Overflow));
-        assert_eq!(sub("1e50", "1"), Err(NumberError::Overflow));
-        assert_eq!(add("1", "1e-130"), Err(NumberError::Overflow));
+        assert_eq!(add("1E+37", "1E-10"), Err(NumberError::TooPrecise));
+        assert_eq!(sub("1e50", "1"), Err(NumberError::TooPrecise));
+        assert_eq!(add("1", "1e-130"), Err(NumberError::TooPrecise));
     }
 
     proptest! {
