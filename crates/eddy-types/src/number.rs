@@ -293,6 +293,15 @@ fn write_zeros(f: &mut std::fmt::Formatter<'_>, mut n: usize) -> std::fmt::Resul
     Ok(())
 }
 
+impl std::str::FromStr for Number {
+    type Err = NumberError;
+
+    /// Same as [`Number::parse`].
+    fn from_str(s: &str) -> Result<Number, NumberError> {
+        Number::parse(s)
+    }
+}
+
 impl Ord for Number {
     fn cmp(&self, other: &Self) -> Ordering {
         let class = |n: &Number| {

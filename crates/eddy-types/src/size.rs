@@ -146,6 +146,34 @@ mod tests {
         assert_eq!(attribute_size(&AttributeValue::M(m)), 21);
     }
 
+    /// The exact items DynamoDB Local accepted at 409,600 bytes and refused one byte
+    /// later with `Item size has exceeded the maximum allowed size`.
+    #[test]
+    fn boundary_items_checked_on_dynamodb_local() {
+        let build = |extra: (&str, AttributeValue), pad: usize| {
+            let mut item = Item::new();
+            item.insert("pk".into(), AttributeValue::S("k".into()));
+            item.insert(extra.0.into(), extra.1);
+            item.insert("p".into(), AttributeValue::S("x".repeat(pad)));
+            item
+        };
+        let mut m = Item::new();
+        m.insert("a".into(), AttributeValue::S("xy".into()));
+        m.insert("bb".into(), n("12"));
+        m.insert(
+            "c".into(),
+            AttributeValue::L(vec![AttributeValue::Null, AttributeValue::Bool(false)]),
+        );
+        for (extra, pad) in [
+            (("n", n("3.14159")), 409_590),
+            (("n", n("-12.5")), 409_591),
+            (("m", AttributeValue::M(m)), 409_574),
+        ] {
+            assert_eq!(item_size(&build(extra.clone(), pad)), MAX_ITEM_SIZE);
+            assert_eq!(item_size(&build(extra, pad + 1)), MAX_ITEM_SIZE + 1);
+        }
+    }
+
     #[test]
     fn item_size_counts_names_in_utf8() {
         let mut item = Item::new();
