@@ -17,7 +17,8 @@ pub struct FjallOptions {
     /// only for benchmarks and throwaway data. Default `true`.
     pub durable: bool,
     /// Block cache capacity in bytes (fjall default 32 MiB). Only blocks read from disk
-    /// occupy it, so an idle server pays nothing for it. Default 16 MiB.
+    /// occupy it, so a fresh server pays nothing for it, but after a large Query or Scan it
+    /// stays full. Default 8 MiB.
     pub cache_bytes: u64,
     /// Size at which a keyspace's memtable is sealed and flushed to a table file
     /// (fjall default 64 MiB). Unflushed memtables are resident memory, so this times the
@@ -41,7 +42,7 @@ impl Default for FjallOptions {
     fn default() -> Self {
         Self {
             durable: true,
-            cache_bytes: 16 << 20,
+            cache_bytes: 8 << 20,
             memtable_bytes: 4 << 20,
             max_journal_bytes: 64 << 20,
             worker_threads: 2,
