@@ -255,7 +255,10 @@ impl std::fmt::Display for Number {
     /// Checked against DynamoDB Local: `1.50`→`1.5`, `0100`→`100`, `1E2`→`100`,
     /// `1e-2`→`0.01`, `-0`→`0`, `12345.6789e-3`→`12.3456789`, `1E+125`→1 and 125 zeros,
     /// `-1e-130`→`-0.` 129 zeros `1`. One difference: Local renders an arithmetic zero
-    /// such as `1.5 - 1.5` as `0.0`; we always print `0`.
+    /// such as `1.5 - 1.5` as `0.0` (and keeps trailing zeros of other arithmetic
+    /// results), and returns numbers nested inside `M` or `L` exactly as they were sent
+    /// (`1.50`); we always print the canonical form. Top-level `N` and `NS` values match
+    /// Local on 400 random inputs, and random nested items match up to that difference.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::fmt::Write;
         if self.is_zero() {
