@@ -126,16 +126,6 @@ impl Catalog {
         self.tables.read().values().map(|t| t.def.id).collect()
     }
 
-    /// Number of tables.
-    pub fn len(&self) -> usize {
-        self.tables.read().len()
-    }
-
-    /// True when no table exists.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Inserts or replaces a table in memory (after its record committed).
     pub fn put(&self, entry: Arc<TableEntry>) {
         self.tables.write().insert(entry.def.name.clone(), entry);

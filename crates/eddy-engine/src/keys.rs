@@ -95,9 +95,12 @@ fn check_key_value(attr: &KeyAttr, v: &AttributeValue) -> Result<usize, ApiError
         _ => return Err(ApiError::validation("Invalid attribute value type")),
     };
     if ty != attr.ty {
-        return Err(ApiError::validation(
-            "One or more parameter values were invalid: Type mismatch for key",
-        ));
+        return Err(ApiError::validation(format!(
+            "One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}",
+            attr.name,
+            attr.ty.as_str(),
+            ty.as_str()
+        )));
     }
     if len == 0 && ty != ScalarType::N {
         let what = if ty == ScalarType::S { "string" } else { "binary" };
@@ -139,12 +142,25 @@ pub fn key_of_item(schema: &KeySchema, item: &Item) -> Result<PrimaryKey, ApiErr
 }
 
 /// Validates a `Key` parameter (GetItem, DeleteItem, UpdateItem, BatchGetItem...).
+/// AWS answers every shape mismatch (missing, extra or wrongly typed key attribute)
+/// with one message.
 pub fn key_from_param(schema: &KeySchema, key: &Item) -> Result<PrimaryKey, ApiError> {
+    let mismatch = || ApiError::validation("The provided key element does not match the schema");
     let expected = 1 + usize::from(schema.range.is_some());
     if key.len() != expected {
-        return Err(ApiError::validation(
-            "The number of conditions on the keys is invalid",
-        ));
+        return Err(mismatch());
+    }
+    let attrs = std::iter::once(&schema.hash).chain(schema.range.as_ref());
+    for attr in attrs {
+        let scalar = match key.get(&attr.name) {
+            Some(AttributeValue::S(_)) => ScalarType::S,
+            Some(AttributeValue::N(_)) => ScalarType::N,
+            Some(AttributeValue::B(_)) => ScalarType::B,
+            _ => return Err(mismatch()),
+        };
+        if scalar != attr.ty {
+            return Err(mismatch());
+        }
     }
     key_of_item(schema, key)
 }

@@ -1,6 +1,7 @@
 //! BatchGetItem: up to 100 items across tables.
 
 use super::common::{CapacityMode, ExprParams, capacity_mode, check_table_name, decode, encode, read_units};
+use super::constraints::*;
 use crate::Engine;
 use crate::keys::key_from_param;
 use eddy_types::size::item_size;
@@ -43,7 +44,10 @@ impl Engine {
         if requests.is_empty() {
             return Err(ApiError::validation("BatchGetItem must have some requests set"));
         }
-        let cap = capacity_mode(input.return_consumed_capacity.as_deref())?;
+        let mut v = Violations::new();
+        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.finish()?;
+        let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let mut total = 0;
         for (table, ka) in &requests {
             check_table_name(Some(table))?;

@@ -4,6 +4,7 @@
 //! applies each request independently), so `UnprocessedItems` is always empty.
 
 use super::common::{CapacityMode, capacity_mode, check_table_name, decode, encode, write_units};
+use super::constraints::*;
 use crate::Engine;
 use crate::keys::{key_from_param, key_of_item};
 use crate::write::PlannedWrite;
@@ -56,12 +57,11 @@ impl Engine {
         if requests.is_empty() {
             return Err(ApiError::validation("BatchWriteItem cannot have a null or no requests set"));
         }
-        let cap = capacity_mode(input.return_consumed_capacity.as_deref())?;
-        if let Some(m) = input.return_item_collection_metrics.as_deref() {
-            if !matches!(m, "SIZE" | "NONE") {
-                return Err(super::common::enum_error(m, "returnItemCollectionMetrics", "[SIZE, NONE]"));
-            }
-        }
+        let mut v = Violations::new();
+        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
+        v.finish()?;
+        let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let mut total = 0;
         for (table, list) in &requests {
             check_table_name(Some(table))?;

@@ -1,6 +1,7 @@
 //! Pieces shared by the item operations: request decoding, table lookup, expression
 //! set-up in DynamoDB's validation order, ReturnValues and consumed capacity.
 
+use super::constraints::Violations;
 use crate::Engine;
 use crate::catalog::TableEntry;
 use eddy_expr::{
@@ -25,19 +26,12 @@ pub fn encode<T: Serialize>(out: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(out).map_err(|e| ApiError::InternalServerError(e.to_string()))
 }
 
-/// DynamoDB's table-name rule, shared by every operation.
+/// DynamoDB's table-name constraints for operations that take only a table name.
 pub fn check_table_name(name: Option<&str>) -> Result<&str, ApiError> {
-    let Some(name) = name else {
-        return Err(ApiError::validation(
-            "Value null at 'tableName' failed to satisfy constraint: Member must not be null",
-        ));
-    };
-    if !valid_name(name) {
-        return Err(ApiError::validation(
-            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
-        ));
-    }
-    Ok(name)
+    let mut v = Violations::new();
+    v.table_name("tableName", name, true);
+    v.finish()?;
+    Ok(name.unwrap_or_default())
 }
 
 /// 3-255 characters of `[a-zA-Z0-9_.-]`.
@@ -49,12 +43,19 @@ pub fn valid_name(name: &str) -> bool {
 }
 
 impl Engine {
-    /// Looks up a table for an item operation.
+    /// Looks up a table for an item operation (name already validated).
     pub(crate) fn table(&self, name: Option<&str>) -> Result<Arc<TableEntry>, ApiError> {
+        self.catalog
+            .get(name.unwrap_or_default())
+            .ok_or_else(|| ApiError::ResourceNotFound("Requested resource not found".into()))
+    }
+
+    /// Looks up a table for a control-plane operation, with AWS's longer message.
+    pub(crate) fn table_ddl(&self, name: Option<&str>) -> Result<Arc<TableEntry>, ApiError> {
         let name = check_table_name(name)?;
         self.catalog
             .get(name)
-            .ok_or_else(|| ApiError::ResourceNotFound("Cannot do operations on a non-existent table".into()))
+            .ok_or_else(|| ApiError::table_not_found(name))
     }
 }
 
@@ -210,25 +211,13 @@ pub enum CapacityMode {
     Indexes,
 }
 
-/// Validates `ReturnConsumedCapacity`.
-pub fn capacity_mode(v: Option<&str>) -> Result<CapacityMode, ApiError> {
+/// Reads `ReturnConsumedCapacity` (the enum was checked by the constraint pass).
+pub fn capacity_mode(v: Option<&str>) -> CapacityMode {
     match v {
-        None | Some("NONE") => Ok(CapacityMode::None),
-        Some("TOTAL") => Ok(CapacityMode::Total),
-        Some("INDEXES") => Ok(CapacityMode::Indexes),
-        Some(other) => Err(enum_error(
-            other,
-            "returnConsumedCapacity",
-            "[INDEXES, TOTAL, NONE]",
-        )),
+        Some("TOTAL") => CapacityMode::Total,
+        Some("INDEXES") => CapacityMode::Indexes,
+        _ => CapacityMode::None,
     }
-}
-
-/// Coral's enum-constraint message.
-pub fn enum_error(value: &str, field: &str, set: &str) -> ApiError {
-    ApiError::validation(format!(
-        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy enum value set: {set}"
-    ))
 }
 
 /// Write capacity units for an item write: 1 per started KB of the larger image.

@@ -4,7 +4,8 @@
 //! `CREATING` as AWS does; DescribeTable already shows `ACTIVE`, so SDK waiters return
 //! on their first poll.
 
-use super::common::{check_table_name, decode, enum_error};
+use super::common::decode;
+use super::constraints::*;
 use super::schema::{self, AttributeDefinitionIn, IndexIn, KeySchemaElementIn, ThroughputIn};
 use super::tags::{TagIn, validate_tags};
 use crate::Engine;
@@ -39,7 +40,7 @@ struct StreamSpecIn {
     stream_enabled: Option<bool>,
 }
 
-fn v(msg: &str) -> ApiError {
+fn invalid(msg: &str) -> ApiError {
     ApiError::validation(msg)
 }
 
@@ -47,30 +48,44 @@ impl Engine {
     /// CreateTable.
     pub(crate) async fn create_table(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: Input = decode(body)?;
-        let name = check_table_name(input.table_name.as_deref())?.to_string();
+        let mut c = Violations::new();
+        for (i, d) in input.attribute_definitions.iter().flatten().enumerate() {
+            let member = format!("attributeDefinitions.{}.member.attributeType", i + 1);
+            c.one_of(&member, d.attribute_type.as_deref(), SCALAR_TYPE);
+        }
+        c.table_name("tableName", input.table_name.as_deref(), true);
+        for (i, k) in input.key_schema.iter().flatten().enumerate() {
+            c.one_of(&format!("keySchema.{}.member.keyType", i + 1), k.key_type.as_deref(), KEY_TYPE);
+        }
+        c.one_of("billingMode", input.billing_mode.as_deref(), BILLING_MODE);
+        c.one_of("tableClass", input.table_class.as_deref(), TABLE_CLASS);
+        c.finish()?;
+        let name = input.table_name.clone().unwrap_or_default();
         if input.key_schema.as_ref().is_none_or(Vec::is_empty) {
-            return Err(v("No defined key schema.  A key schema containing at least a hash key must be defined for all tables"));
+            return Err(invalid("No defined key schema.  A key schema containing at least a hash key must be defined for all tables"));
         }
         let defs = schema::attribute_definitions(input.attribute_definitions.as_deref())?;
         let key = schema::key_schema(input.key_schema.as_deref(), &defs)?;
         let billing = match input.billing_mode.as_deref() {
             None => None,
-            Some(m @ ("PROVISIONED" | "PAY_PER_REQUEST")) => Some(m.to_string()),
-            Some(other) => return Err(enum_error(other, "billingMode", "[PROVISIONED, PAY_PER_REQUEST]")),
+            Some(m) => Some(m.to_string()),
         };
         let on_demand = billing.as_deref() == Some("PAY_PER_REQUEST");
         let throughput = match (on_demand, input.provisioned_throughput) {
             (true, Some(_)) => {
-                return Err(v("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                return Err(invalid("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
             }
             (true, None) => Throughput { read: 0, write: 0 },
             (false, Some(t)) => schema::throughput(t)?,
-            (false, None) => return Err(v("No provisioned throughput specified for the table")),
+            (false, None) if billing.is_some() => {
+                return Err(invalid("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+            }
+            (false, None) => return Err(invalid("No provisioned throughput specified for the table")),
         };
         let mut gsis = Vec::new();
         if let Some(list) = &input.global_secondary_indexes {
             if list.is_empty() {
-                return Err(v("GSI list is empty/invalid"));
+                return Err(invalid("GSI list is empty/invalid"));
             }
             if list.len() > 20 {
                 return Err(ApiError::LimitExceeded("Subscriber limit exceeded: Only 20 global secondary indexes are allowed per table".into()));
@@ -82,10 +97,10 @@ impl Engine {
         let mut lsis = Vec::new();
         if let Some(list) = &input.local_secondary_indexes {
             if list.is_empty() {
-                return Err(v("ListOfLocalSecondaryIndexes must not be empty"));
+                return Err(invalid("ListOfLocalSecondaryIndexes must not be empty"));
             }
             if list.len() > 5 {
-                return Err(v("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5"));
+                return Err(invalid("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5"));
             }
             for i in list {
                 lsis.push(schema::index(i, false, &key, &defs, !on_demand)?);
@@ -94,7 +109,7 @@ impl Engine {
         let mut names = HashSet::new();
         for (idx, kind) in gsis.iter().map(|i| (i, "global")).chain(lsis.iter().map(|i| (i, "local"))) {
             if !names.insert(idx.name.clone()) {
-                return Err(v(&format!("Two {kind} secondary indices have the same name")));
+                return Err(invalid(&format!("Two {kind} secondary indices have the same name")));
             }
         }
         let used: HashSet<&str> = std::iter::once(&key)
@@ -103,16 +118,11 @@ impl Engine {
             .flat_map(|k| std::iter::once(k.hash.name.as_str()).chain(k.range.as_ref().map(|r| r.name.as_str())))
             .collect();
         if defs.iter().any(|d| !used.contains(d.name.as_str())) {
-            return Err(v("The number of attributes in key schema must match the number of attributes defined in attribute definitions."));
+            return Err(invalid("The number of attributes in key schema must match the number of attributes defined in attribute definitions."));
         }
         let tags = validate_tags(input.tags.as_deref().unwrap_or(&[]))?;
         if input.stream_specification.as_ref().and_then(|s| s.stream_enabled) == Some(true) {
-            return Err(v("StreamSpecification: streams are not available in this version of eddy yet"));
-        }
-        if let Some(c) = input.table_class.as_deref() {
-            if !matches!(c, "STANDARD" | "STANDARD_INFREQUENT_ACCESS") {
-                return Err(enum_error(c, "tableClass", "[STANDARD, STANDARD_INFREQUENT_ACCESS]"));
-            }
+            return Err(invalid("StreamSpecification: streams are not available in this version of eddy yet"));
         }
         let _guard = self.ddl_lock.lock().await;
         if self.catalog.get(&name).is_some() {

@@ -1,7 +1,8 @@
 //! DeleteItem: remove one item by primary key, optionally conditionally.
 
 use super::common::{ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units};
-use super::returns::{ReturnValues, check_on_condition_failure, item_collection_metrics};
+use super::constraints::*;
+use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
 use crate::Engine;
 use crate::keys::key_from_param;
 use eddy_expr::ExpectedAttributeValue;
@@ -42,15 +43,22 @@ impl Engine {
     /// DeleteItem.
     pub(crate) async fn delete_item(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: Input = decode(body)?;
-        super::common::check_table_name(input.table_name.as_deref())?;
+        let mut v = Violations::new();
+        v.table_name("tableName", input.table_name.as_deref(), true);
+        v.one_of("conditionalOperator", input.conditional_operator.as_deref(), CONDITIONAL_OPERATOR);
+        v.one_of("returnValues", input.return_values.as_deref(), RETURN_VALUES);
+        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
+        v.one_of("returnValuesOnConditionCheckFailure", input.return_values_on_condition_check_failure.as_deref(), RETURN_VALUES_ON_CCF);
+        v.finish()?;
         let Some(key) = input.key else {
             return Err(ApiError::validation(
                 "Cannot have null key for GetItem, DeleteItem, or UpdateItem",
             ));
         };
         let rv = ReturnValues::parse(input.return_values.as_deref(), false)?;
-        let on_fail = check_on_condition_failure(input.return_values_on_condition_check_failure.as_deref())?;
-        let cap = capacity_mode(input.return_consumed_capacity.as_deref())?;
+        let on_fail = on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
+        let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let exprs = ExprParams {
             condition: input.condition_expression.as_deref(),
             expected: input.expected.as_ref(),
@@ -82,7 +90,7 @@ impl Engine {
                 &entry,
                 input.return_item_collection_metrics.as_deref(),
                 &key,
-            )?,
+            ),
             attributes: rv.select(outcome.old, None, None),
         };
         encode(&out)

@@ -1,10 +1,11 @@
 //! GetItem: read one item by primary key, optionally projected.
 
 use super::common::{ExprParams, capacity_mode, consumed, decode, encode, read_units};
+use super::constraints::*;
 use crate::Engine;
 use crate::keys::key_from_param;
 use eddy_types::size::item_size;
-use eddy_types::{ApiError, AttributeValue, Item};
+use eddy_types::{ApiError, Item};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -34,13 +35,16 @@ impl Engine {
     /// GetItem.
     pub(crate) async fn get_item(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: Input = decode(body)?;
-        super::common::check_table_name(input.table_name.as_deref())?;
+        let mut v = Violations::new();
+        v.table_name("tableName", input.table_name.as_deref(), true);
+        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.finish()?;
         let Some(key) = input.key else {
             return Err(ApiError::validation(
                 "Cannot have null key for GetItem, DeleteItem, or UpdateItem",
             ));
         };
-        let cap = capacity_mode(input.return_consumed_capacity.as_deref())?;
+        let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let exprs = ExprParams {
             projection: input.projection_expression.as_deref(),
             attributes_to_get: input.attributes_to_get.as_deref(),

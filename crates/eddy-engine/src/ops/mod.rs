@@ -3,6 +3,7 @@
 mod batch_get_item;
 mod batch_write_item;
 pub(crate) mod common;
+mod constraints;
 mod create_table;
 mod delete_item;
 mod get_item;

@@ -1,7 +1,8 @@
 //! PutItem: create or replace one item, optionally conditionally.
 
 use super::common::{ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units};
-use super::returns::{ReturnValues, check_on_condition_failure, item_collection_metrics};
+use super::constraints::*;
+use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
 use crate::Engine;
 use crate::keys::key_of_item;
 use eddy_expr::ExpectedAttributeValue;
@@ -42,13 +43,20 @@ impl Engine {
     /// PutItem.
     pub(crate) async fn put_item(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: Input = decode(body)?;
-        super::common::check_table_name(input.table_name.as_deref())?;
+        let mut v = Violations::new();
+        v.table_name("tableName", input.table_name.as_deref(), true);
+        v.one_of("returnValues", input.return_values.as_deref(), RETURN_VALUES);
+        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
+        v.one_of("conditionalOperator", input.conditional_operator.as_deref(), CONDITIONAL_OPERATOR);
+        v.one_of("returnValuesOnConditionCheckFailure", input.return_values_on_condition_check_failure.as_deref(), RETURN_VALUES_ON_CCF);
+        v.finish()?;
         let Some(item) = input.item else {
             return Err(ApiError::validation("Item to put in PutItem cannot be null"));
         };
         let rv = ReturnValues::parse(input.return_values.as_deref(), false)?;
-        let on_fail = check_on_condition_failure(input.return_values_on_condition_check_failure.as_deref())?;
-        let cap = capacity_mode(input.return_consumed_capacity.as_deref())?;
+        let on_fail = on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
+        let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let exprs = ExprParams {
             condition: input.condition_expression.as_deref(),
             expected: input.expected.as_ref(),
@@ -85,7 +93,7 @@ impl Engine {
                 &entry,
                 input.return_item_collection_metrics.as_deref(),
                 &key,
-            )?,
+            ),
         };
         encode(&out)
     }

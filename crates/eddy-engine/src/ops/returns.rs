@@ -1,6 +1,5 @@
 //! ReturnValues, ReturnValuesOnConditionCheckFailure and ReturnItemCollectionMetrics.
 
-use super::common::enum_error;
 use crate::catalog::TableEntry;
 use crate::keys::PrimaryKey;
 use eddy_expr::Projection;
@@ -23,24 +22,18 @@ pub enum ReturnValues {
 }
 
 impl ReturnValues {
-    /// Parses the parameter; `update` allows the UPDATED_*/ALL_NEW modes (UpdateItem).
+    /// Reads the parameter (the enum was checked by the constraint pass); `update`
+    /// allows the UPDATED_*/ALL_NEW modes (UpdateItem only).
     pub fn parse(v: Option<&str>, update: bool) -> Result<Self, ApiError> {
         let rv = match v {
-            None | Some("NONE") => Self::None,
             Some("ALL_OLD") => Self::AllOld,
             Some("UPDATED_OLD") => Self::UpdatedOld,
             Some("ALL_NEW") => Self::AllNew,
             Some("UPDATED_NEW") => Self::UpdatedNew,
-            Some(other) => {
-                return Err(enum_error(
-                    other,
-                    "returnValues",
-                    "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
-                ));
-            }
+            _ => Self::None,
         };
         if !update && !matches!(rv, Self::None | Self::AllOld) {
-            return Err(ApiError::validation("Return values set to invalid value"));
+            return Err(ApiError::validation("ReturnValues can only be ALL_OLD or NONE"));
         }
         Ok(rv)
     }
@@ -64,34 +57,20 @@ impl ReturnValues {
     }
 }
 
-/// Parses `ReturnValuesOnConditionCheckFailure`; true means ALL_OLD.
-pub fn check_on_condition_failure(v: Option<&str>) -> Result<bool, ApiError> {
-    match v {
-        None | Some("NONE") => Ok(false),
-        Some("ALL_OLD") => Ok(true),
-        Some(other) => Err(enum_error(
-            other,
-            "returnValuesOnConditionCheckFailure",
-            "[ALL_OLD, NONE]",
-        )),
-    }
+/// Reads `ReturnValuesOnConditionCheckFailure`; true means ALL_OLD.
+pub fn on_condition_failure(v: Option<&str>) -> bool {
+    v == Some("ALL_OLD")
 }
 
 /// `ItemCollectionMetrics` for tables with local secondary indexes when SIZE is asked.
-pub fn item_collection_metrics(entry: &TableEntry, mode: Option<&str>, key: &PrimaryKey) -> Result<Option<Value>, ApiError> {
-    match mode {
-        None | Some("NONE") => Ok(None),
-        Some("SIZE") => {
-            if entry.def.lsis.is_empty() {
-                return Ok(None);
-            }
-            let mut k = Item::new();
-            k.insert(entry.def.key.hash.name.clone(), key.hash.clone());
-            Ok(Some(json!({
-                "ItemCollectionKey": k,
-                "SizeEstimateRangeGB": [0.0, 1.0],
-            })))
-        }
-        Some(other) => Err(enum_error(other, "returnItemCollectionMetrics", "[SIZE, NONE]")),
+pub fn item_collection_metrics(entry: &TableEntry, mode: Option<&str>, key: &PrimaryKey) -> Option<Value> {
+    if mode != Some("SIZE") || entry.def.lsis.is_empty() {
+        return None;
     }
+    let mut k = Item::new();
+    k.insert(entry.def.key.hash.name.clone(), key.hash.clone());
+    Some(json!({
+        "ItemCollectionKey": k,
+        "SizeEstimateRangeGB": [0.0, 1.0],
+    }))
 }

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 #[serde(rename_all = "PascalCase")]
 pub struct AttributeDefinitionIn {
     attribute_name: Option<String>,
-    attribute_type: Option<String>,
+    pub(crate) attribute_type: Option<String>,
 }
 
 /// `KeySchemaElement` on the wire.
@@ -20,7 +20,7 @@ pub struct AttributeDefinitionIn {
 #[serde(rename_all = "PascalCase")]
 pub struct KeySchemaElementIn {
     attribute_name: Option<String>,
-    key_type: Option<String>,
+    pub(crate) key_type: Option<String>,
 }
 
 /// `ProvisionedThroughput` on the wire.
@@ -64,7 +64,7 @@ pub fn attribute_definitions(defs: Option<&[AttributeDefinitionIn]>) -> Result<V
             .attribute_type
             .as_deref()
             .and_then(ScalarType::parse)
-            .ok_or_else(|| v("Member must satisfy enum value set: [B, N, S]"))?;
+            .ok_or_else(|| v("1 validation error detected: Value null at 'attributeDefinitions.member.attributeType' failed to satisfy constraint: Member must not be null"))?;
         if !seen.insert(name.clone()) {
             return Err(v("Cannot have two attributes with the same name"));
         }

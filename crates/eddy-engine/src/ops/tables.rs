@@ -31,7 +31,7 @@ impl Engine {
     /// DescribeTable.
     pub(crate) async fn describe_table(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: TableNameInput = decode(body)?;
-        let entry = self.table(input.table_name.as_deref())?;
+        let entry = self.table_ddl(input.table_name.as_deref())?;
         let desc = entry.def.describe("ACTIVE", entry.stats(), &self.config.region, &self.config.account_id);
         Ok(to_vec(&json!({ "Table": desc })))
     }
@@ -68,7 +68,7 @@ impl Engine {
     pub(crate) async fn delete_table(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: TableNameInput = decode(body)?;
         let _guard = self.ddl_lock.lock().await;
-        let entry = self.table(input.table_name.as_deref())?;
+        let entry = self.table_ddl(input.table_name.as_deref())?;
         if entry.def.deletion_protection {
             return Err(ApiError::validation(
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",

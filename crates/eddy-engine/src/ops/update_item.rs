@@ -1,7 +1,8 @@
 //! UpdateItem: modify (or create) one item with an UpdateExpression or AttributeUpdates.
 
 use super::common::{ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units};
-use super::returns::{ReturnValues, check_on_condition_failure, item_collection_metrics};
+use super::constraints::*;
+use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
 use crate::Engine;
 use crate::keys::key_from_param;
 use eddy_expr::{AttributeValueUpdate, ExpectedAttributeValue};
@@ -44,15 +45,22 @@ impl Engine {
     /// UpdateItem.
     pub(crate) async fn update_item(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: Input = decode(body)?;
-        super::common::check_table_name(input.table_name.as_deref())?;
+        let mut v = Violations::new();
+        v.table_name("tableName", input.table_name.as_deref(), true);
+        v.one_of("conditionalOperator", input.conditional_operator.as_deref(), CONDITIONAL_OPERATOR);
+        v.one_of("returnValues", input.return_values.as_deref(), RETURN_VALUES);
+        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
+        v.one_of("returnValuesOnConditionCheckFailure", input.return_values_on_condition_check_failure.as_deref(), RETURN_VALUES_ON_CCF);
+        v.finish()?;
         let Some(key_param) = input.key else {
             return Err(ApiError::validation(
                 "Cannot have null key for GetItem, DeleteItem, or UpdateItem",
             ));
         };
         let rv = ReturnValues::parse(input.return_values.as_deref(), true)?;
-        let on_fail = check_on_condition_failure(input.return_values_on_condition_check_failure.as_deref())?;
-        let cap = capacity_mode(input.return_consumed_capacity.as_deref())?;
+        let on_fail = on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
+        let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let exprs = ExprParams {
             condition: input.condition_expression.as_deref(),
             update: input.update_expression.as_deref(),
@@ -112,7 +120,7 @@ impl Engine {
                 &entry,
                 input.return_item_collection_metrics.as_deref(),
                 &key,
-            )?,
+            ),
             attributes: rv.select(outcome.old, outcome.new, updated_paths.as_ref()),
         };
         encode(&out)

@@ -4,10 +4,11 @@
 //! `ACTIVE`). Adding or deleting global secondary indexes needs a backfill and arrives
 //! with the indexes issue; it is rejected with a clear message until then.
 
-use super::common::{decode, enum_error};
+use super::common::decode;
+use super::constraints::*;
 use super::schema::{self, ThroughputIn};
 use crate::Engine;
-use crate::catalog::{Catalog, TableEntry};
+use crate::catalog::Catalog;
 use crate::model::Throughput;
 use eddy_storage::WriteBatch;
 use eddy_types::ApiError;
@@ -32,14 +33,16 @@ impl Engine {
     /// UpdateTable.
     pub(crate) async fn update_table(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: Input = decode(body)?;
+        let mut c = Violations::new();
+        c.table_name("tableName", input.table_name.as_deref(), true);
+        c.one_of("billingMode", input.billing_mode.as_deref(), BILLING_MODE);
+        c.one_of("tableClass", input.table_class.as_deref(), TABLE_CLASS);
+        c.finish()?;
         let _guard = self.ddl_lock.lock().await;
-        let entry = self.table(input.table_name.as_deref())?;
+        let entry = self.table_ddl(input.table_name.as_deref())?;
         let mut def = entry.def.clone();
         let mut changed = false;
         if let Some(m) = input.billing_mode.as_deref() {
-            if !matches!(m, "PROVISIONED" | "PAY_PER_REQUEST") {
-                return Err(enum_error(m, "billingMode", "[PROVISIONED, PAY_PER_REQUEST]"));
-            }
             if m != def.billing_mode {
                 changed = true;
                 if m == "PAY_PER_REQUEST" {
@@ -71,9 +74,6 @@ impl Engine {
             def.deletion_protection = p;
         }
         if let Some(c) = input.table_class {
-            if !matches!(c.as_str(), "STANDARD" | "STANDARD_INFREQUENT_ACCESS") {
-                return Err(enum_error(&c, "tableClass", "[STANDARD, STANDARD_INFREQUENT_ACCESS]"));
-            }
             changed |= def.table_class.as_deref() != Some(c.as_str());
             def.table_class = Some(c);
         }
