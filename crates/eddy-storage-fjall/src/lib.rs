@@ -8,7 +8,7 @@
 //!
 //! Commits are not synced one by one. A dedicated committer thread takes every batch that
 //! is waiting, applies each as its own atomic fjall batch, syncs the journal once for the
-//! whole group and only then resolves the callers' futures (see [`committer`]). With many
+//! whole group and only then resolves the callers' futures (module `committer`). With many
 //! concurrent writers this turns one fsync per commit into one per group: throughput
 //! scales with concurrency while each commit still waits for its own sync.
 //!
