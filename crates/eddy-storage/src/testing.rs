@@ -43,62 +43,35 @@ type Store = Arc<dyn Storage>;
 /// directories of one temporary parent.
 pub async fn run_all<S: Storage, F: Fn() -> S>(make: F) {
     let make = || -> Store { Arc::new(make()) };
-    run_case("basic::get_put_delete", basic::get_put_delete(make())).await;
-    run_case("basic::overwrite", basic::overwrite(make())).await;
-    run_case("basic::empty_keyspace", basic::empty_keyspace(make())).await;
-    run_case(
-        "basic::batch_across_keyspaces",
-        basic::batch_across_keyspaces(make()),
-    )
-    .await;
-    run_case("basic::in_batch_order", basic::in_batch_order(make())).await;
-    run_case(
-        "basic::binary_keys_and_values",
-        basic::binary_keys_and_values(make()),
-    )
-    .await;
-    run_case("basic::large_values", basic::large_values(make())).await;
-    run_case(
-        "basic::invalid_keys_reject_batch",
-        basic::invalid_keys_reject_batch(make()),
-    )
-    .await;
-    run_case("basic::many_keyspaces", basic::many_keyspaces(make())).await;
-    run_case("basic::close", basic::close(make())).await;
-    run_case("scan::order_and_bounds", scan::order_and_bounds(make())).await;
-    run_case("scan::prefix_with_ff", scan::prefix_with_ff(make())).await;
-    run_case("scan::limit", scan::limit(make())).await;
-    run_case(
-        "scan::empty_and_inverted_ranges",
-        scan::empty_and_inverted_ranges(make()),
-    )
-    .await;
-    run_case(
-        "scan::deleted_keys_skipped",
-        scan::deleted_keys_skipped(make()),
-    )
-    .await;
-    run_case(
-        "concurrency::many_committers",
-        concurrency::many_committers(make()),
-    )
-    .await;
-    run_case(
-        "concurrency::readers_never_see_half_a_batch",
-        concurrency::readers_never_see_half_a_batch(make()),
-    )
-    .await;
-    run_case(
-        "concurrency::commits_of_one_task_apply_in_order",
-        concurrency::commits_of_one_task_apply_in_order(make()),
-    )
-    .await;
+    /// Runs `module::case(make())` for each listed case, named after it.
+    macro_rules! cases {
+        ($($module:ident :: $case:ident),* $(,)?) => {$(
+            run_case(concat!(stringify!($module), "::", stringify!($case)), $module::$case(make())).await;
+        )*};
+    }
+    cases![
+        basic::get_put_delete,
+        basic::overwrite,
+        basic::empty_keyspace,
+        basic::batch_across_keyspaces,
+        basic::in_batch_order,
+        basic::binary_keys_and_values,
+        basic::large_values,
+        basic::invalid_keys_reject_batch,
+        basic::many_keyspaces,
+        basic::close,
+        scan::order_and_bounds,
+        scan::prefix_with_ff,
+        scan::limit,
+        scan::empty_and_inverted_ranges,
+        scan::deleted_keys_skipped,
+        concurrency::many_committers,
+        concurrency::readers_never_see_half_a_batch,
+        concurrency::commits_of_one_task_apply_in_order,
+    ];
     for seed in model::seeds() {
-        run_case(
-            &format!("model::random_ops(seed={seed})"),
-            model::random_ops(make(), seed),
-        )
-        .await;
+        let name = format!("model::random_ops(seed={seed})");
+        run_case(&name, model::random_ops(make(), seed)).await;
     }
 }
 
