@@ -10,8 +10,8 @@ Only documented, deliberate differences are normalised away, in both responses a
 - `ItemCount`, `TableSizeBytes`, `IndexSizeBytes`: AWS refreshes them about every six
   hours; DynamoDB Local counts live. Removed.
 - `WarmThroughput`: AWS-only field DynamoDB Local does not model. Removed.
-- Table/index status in the CreateTable/DeleteTable responses: AWS answers CREATING /
-  DELETING, DynamoDB Local ACTIVE; both spellings are accepted.
+- Table/index status in the CreateTable/UpdateTable/DeleteTable responses: AWS answers
+  CREATING / UPDATING / DELETING, DynamoDB Local ACTIVE; both spellings are accepted.
 - Set members (`SS`, `NS`, `BS`) and the items of a BatchGetItem response table: unordered
   on AWS, so sorted. Tags are sorted by key. Attribute definitions by name, indexes by name.
 - Errors: `message` vs DynamoDB Local's `Message` (spec L15).
@@ -50,7 +50,7 @@ def canonical(v: Any) -> str:
 def normalise(body: Any, op: str) -> Any:
     """A copy of a success body with the documented differences removed."""
     body = copy.deepcopy(body)
-    transitional = op in ("CreateTable", "DeleteTable")
+    transitional = op in ("CreateTable", "DeleteTable", "UpdateTable")
     return _walk(body, transitional)
 
 

@@ -199,6 +199,8 @@ def test_differential(targets, idx, case):
             if err:
                 pytest.fail(_report(case, request, [f"eddy {err}"]), pytrace=False)
             expected = dict(case["eddy"])
+            if isinstance(expected.get("message"), str):
+                expected["message"] = substitute(expected["message"], idx)
             actual = view(got, case["op"])
             if "body" not in expected and expected.get("status", 400) != 200:
                 expected.setdefault("extra", {})

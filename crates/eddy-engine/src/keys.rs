@@ -8,7 +8,7 @@
 //! `enc` is order-preserving: strings and binaries are escaped (0x00 -> 0x00 0xFF) and
 //! terminated by 0x00 0x01; numbers use `Number::encode_key`.
 
-use crate::model::{KeyAttr, KeySchema, ScalarType};
+use crate::model::{KeyAttr, KeySchema, ScalarType, TableDef};
 use eddy_types::{ApiError, AttributeValue, Item};
 
 /// Largest partition key value, in bytes.
@@ -163,6 +163,41 @@ pub fn key_from_param(schema: &KeySchema, key: &Item) -> Result<PrimaryKey, ApiE
         }
     }
     key_of_item(schema, key)
+}
+
+/// Checks the secondary-index key attributes an item carries: they must have the type
+/// the index declares and, for strings and binaries, be non-empty. Items without an
+/// index's key attributes are simply not in that (sparse) index.
+pub fn check_index_keys(def: &TableDef, item: &Item) -> Result<(), ApiError> {
+    for index in def.gsis.iter().chain(&def.lsis) {
+        let attrs = std::iter::once(&index.key.hash).chain(index.key.range.as_ref());
+        for attr in attrs {
+            if def.key.is_key(&attr.name) {
+                continue;
+            }
+            let Some(value) = item.get(&attr.name) else { continue };
+            let (ty, empty) = match value {
+                AttributeValue::S(s) => (ScalarType::S, s.is_empty()),
+                AttributeValue::N(_) => (ScalarType::N, false),
+                AttributeValue::B(b) => (ScalarType::B, b.is_empty()),
+                _ => (ScalarType::S, false),
+            };
+            let scalar = matches!(value, AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_));
+            if !scalar || ty != attr.ty {
+                return Err(ApiError::validation(
+                    "One or more parameter values were invalid: Type mismatch for Index Key",
+                ));
+            }
+            if empty {
+                let what = if ty == ScalarType::S { "string" } else { "binary" };
+                return Err(ApiError::validation(format!(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {what} value. IndexName: {}, IndexKey: {}",
+                    index.name, attr.name
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -129,8 +129,9 @@ pub struct TableDef {
     pub key: KeySchema,
     /// `PROVISIONED` or `PAY_PER_REQUEST`.
     pub billing_mode: String,
-    /// Whether the client ever named a billing mode (DescribeTable shows the summary then).
-    pub billing_mode_explicit: bool,
+    /// Whether the table is or ever was on-demand (DescribeTable then shows
+    /// `BillingModeSummary` with the last switch time).
+    pub ever_on_demand: bool,
     /// Provisioned throughput (zeros on on-demand tables).
     pub throughput: Throughput,
     /// Global secondary indexes.
@@ -183,16 +184,12 @@ impl TableDef {
         m.insert("ItemCount".into(), json!(stats.item_count));
         m.insert("TableArn".into(), json!(arn));
         m.insert("TableId".into(), json!(table_uuid(self.id)));
-        if self.billing_mode == "PAY_PER_REQUEST" || self.billing_mode_explicit {
-            let mut b = Map::new();
-            b.insert("BillingMode".into(), json!(self.billing_mode));
-            if self.billing_mode == "PAY_PER_REQUEST" {
-                b.insert(
-                    "LastUpdateToPayPerRequestDateTime".into(),
-                    json!(self.billing_mode_updated_at),
-                );
-            }
-            m.insert("BillingModeSummary".into(), Value::Object(b));
+        if self.ever_on_demand {
+            let b = json!({
+                "BillingMode": self.billing_mode,
+                "LastUpdateToPayPerRequestDateTime": self.billing_mode_updated_at,
+            });
+            m.insert("BillingModeSummary".into(), b);
         }
         if !self.lsis.is_empty() {
             let l: Vec<Value> = self
@@ -222,7 +219,8 @@ impl TableDef {
                     o.insert("Projection".into(), i.projection.to_json());
                     o.insert("IndexStatus".into(), json!("ACTIVE"));
                     if let Some(t) = i.throughput {
-                        o.insert("ProvisionedThroughput".into(), throughput_json(t));
+                        let pt = json!({"ReadCapacityUnits": t.read, "WriteCapacityUnits": t.write});
+                        o.insert("ProvisionedThroughput".into(), pt);
                     }
                     o.insert("IndexSizeBytes".into(), json!(0));
                     o.insert("ItemCount".into(), json!(0));

@@ -8,7 +8,7 @@
 
 use crate::Engine;
 use crate::catalog::{ITEMS, TableEntry};
-use crate::keys::PrimaryKey;
+use crate::keys::{PrimaryKey, check_index_keys};
 use eddy_storage::WriteBatch;
 use eddy_types::codec::{decode_item, encode_item};
 use eddy_types::size::item_size;
@@ -78,6 +78,9 @@ impl Engine {
         for (w, skey) in writes.into_iter().zip(skeys) {
             let old = self.read_raw(&skey)?;
             let new = (w.decide)(old.as_ref())?;
+            if let Some(item) = &new {
+                check_index_keys(&w.entry.def, item)?;
+            }
             if old != new {
                 match &new {
                     Some(item) => {

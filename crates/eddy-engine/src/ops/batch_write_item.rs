@@ -3,7 +3,9 @@
 //! Eddy applies the whole batch as one atomic commit (stronger than DynamoDB, which
 //! applies each request independently), so `UnprocessedItems` is always empty.
 
-use super::common::{CapacityMode, capacity_mode, check_table_name, decode, encode, write_units};
+use super::common::{
+    CapacityMode, capacity_mode, check_table_name, consumed, decode, encode, touched_indexes, write_units,
+};
 use super::constraints::*;
 use crate::Engine;
 use crate::keys::{key_from_param, key_of_item};
@@ -11,7 +13,7 @@ use crate::write::PlannedWrite;
 use eddy_types::size::{MAX_ITEM_SIZE, item_size};
 use eddy_types::{ApiError, Item};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
 
 #[derive(Deserialize)]
@@ -117,21 +119,24 @@ impl Engine {
         }
         let outcomes = self.write_many(writes).await?;
         let consumed_capacity = (cap != CapacityMode::None).then(|| {
-            let mut per_table: BTreeMap<&str, f64> = BTreeMap::new();
             // write_many preserves request order, which is table order here.
             let mut it = outcomes.iter();
+            let mut out = Vec::new();
             for (entry, &n) in entries.iter().zip(&counts) {
-                let units: f64 = it
-                    .by_ref()
-                    .take(n)
-                    .map(|o| write_units(o.old.as_ref().map(item_size), o.new.as_ref().map(item_size)))
-                    .sum();
-                *per_table.entry(entry.def.name.as_str()).or_default() += units;
+                let mut units = 0.0;
+                let mut indexes: Vec<(bool, String, f64)> = Vec::new();
+                for o in it.by_ref().take(n) {
+                    units += write_units(o.old.as_ref().map(item_size), o.new.as_ref().map(item_size));
+                    for (g, name, u) in touched_indexes(entry, o.old.as_ref(), o.new.as_ref()) {
+                        match indexes.iter_mut().find(|i| i.1 == name) {
+                            Some(i) => i.2 += u,
+                            None => indexes.push((g, name, u)),
+                        }
+                    }
+                }
+                out.extend(consumed(cap, &entry.def.name, units, &indexes));
             }
-            per_table
-                .into_iter()
-                .map(|(t, u)| json!({"TableName": t, "CapacityUnits": u}))
-                .collect()
+            out
         });
         encode(&Output {
             unprocessed_items: Map::new(),

@@ -80,6 +80,9 @@ pub struct ExprParams<'a> {
     pub names: Option<&'a HashMap<String, String>>,
     /// `ExpressionAttributeValues`.
     pub values: Option<&'a HashMap<String, AttributeValue>>,
+    /// The expressions that could use `values`, named in DynamoDB's error text
+    /// ("ConditionExpression is null" / "UpdateExpression and ConditionExpression are null").
+    pub value_users: &'static str,
 }
 
 /// Parsed expressions of one request.
@@ -132,10 +135,11 @@ impl ExprParams<'_> {
                     "ExpressionAttributeNames can only be specified when using expressions",
                 ));
             }
-            if self.values.is_some() {
-                return Err(ApiError::validation(
-                    "ExpressionAttributeValues can only be specified when using expressions",
-                ));
+            if self.values.is_some() && !self.value_users.is_empty() {
+                return Err(ApiError::validation(format!(
+                    "ExpressionAttributeValues can only be specified when using expressions: {}",
+                    self.value_users
+                )));
             }
         }
         if self.values.is_some_and(HashMap::is_empty) {
@@ -180,20 +184,30 @@ impl ExprParams<'_> {
         if !modern.is_empty() {
             attrs.check_unused()?;
         }
-        if let Some(expected) = self.expected {
-            out.condition = Some(eddy_expr::condition_from_expected(
-                expected,
-                self.conditional_operator,
-            )?);
-        } else if self.conditional_operator.is_some() {
-            return Err(ApiError::validation(
-                "ConditionalOperator can only be used when Expected has two or more elements",
-            ));
+        match (self.expected, self.conditional_operator) {
+            (None, Some(_)) => {
+                return Err(ApiError::validation(
+                    "ConditionalOperator cannot be used without Filter or Expected",
+                ));
+            }
+            (Some(e), Some(_)) if e.len() < 2 => {
+                return Err(ApiError::validation(
+                    "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+                ));
+            }
+            (Some(e), op) => {
+                out.condition = Some(eddy_expr::condition_from_expected(e, op)?);
+            }
+            (None, None) => {}
         }
         if let Some(updates) = self.attribute_updates {
             out.update = Some(eddy_expr::update_from_attribute_updates(updates)?);
         }
         if let Some(names) = self.attributes_to_get {
+            let mut seen = std::collections::HashSet::new();
+            if names.iter().any(|n| !seen.insert(n)) {
+                return Err(ApiError::validation("Cannot have two attributes with the same name"));
+            }
             out.projection = Some(eddy_expr::projection_from_attributes_to_get(names));
         }
         Ok(out)

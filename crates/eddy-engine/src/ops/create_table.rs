@@ -34,10 +34,35 @@ struct Input {
     deletion_protection_enabled: Option<bool>,
 }
 
+/// `StreamSpecification` on the wire. Validated now; streams themselves arrive with the
+/// Streams issue, so enabling one is refused with a clear message until then.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct StreamSpecIn {
     stream_enabled: Option<bool>,
+    stream_view_type: Option<String>,
+}
+
+/// `StreamViewType` in the order AWS prints it.
+const STREAM_VIEW_TYPE: &[&str] = &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
+
+fn check_stream_spec(s: &StreamSpecIn) -> Result<(), ApiError> {
+    let mut c = Violations::new();
+    c.one_of("streamSpecification.streamViewType", s.stream_view_type.as_deref(), STREAM_VIEW_TYPE);
+    c.finish()?;
+    match (s.stream_enabled, s.stream_view_type.as_deref()) {
+        (None, _) => Err(invalid("Stream StreamEnabled was null")),
+        (Some(true), None | Some("")) => Err(invalid(
+            "Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams.",
+        )),
+        (Some(false), Some(_)) => Err(invalid(
+            "Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present.",
+        )),
+        (Some(true), Some(_)) => Err(invalid(
+            "StreamSpecification: streams are not available in this version of eddy yet",
+        )),
+        (Some(false), None) => Ok(()),
+    }
 }
 
 fn invalid(msg: &str) -> ApiError {
@@ -106,11 +131,14 @@ impl Engine {
                 lsis.push(schema::index(i, false, &key, &defs, !on_demand)?);
             }
         }
-        let mut names = HashSet::new();
-        for (idx, kind) in gsis.iter().map(|i| (i, "global")).chain(lsis.iter().map(|i| (i, "local"))) {
-            if !names.insert(idx.name.clone()) {
+        for (list, kind) in [(&gsis, "global"), (&lsis, "local")] {
+            let mut names = HashSet::new();
+            if list.iter().any(|i| !names.insert(i.name.as_str())) {
                 return Err(invalid(&format!("Two {kind} secondary indices have the same name")));
             }
+        }
+        if gsis.iter().any(|g| lsis.iter().any(|l| l.name == g.name)) {
+            return Err(invalid("Local Secondary Indices AND Global Secondary Indices must have different names"));
         }
         let used: HashSet<&str> = std::iter::once(&key)
             .chain(gsis.iter().map(|i| &i.key))
@@ -121,8 +149,8 @@ impl Engine {
             return Err(invalid("The number of attributes in key schema must match the number of attributes defined in attribute definitions."));
         }
         let tags = validate_tags(input.tags.as_deref().unwrap_or(&[]))?;
-        if input.stream_specification.as_ref().and_then(|s| s.stream_enabled) == Some(true) {
-            return Err(invalid("StreamSpecification: streams are not available in this version of eddy yet"));
+        if let Some(s) = &input.stream_specification {
+            check_stream_spec(s)?;
         }
         let _guard = self.ddl_lock.lock().await;
         if self.catalog.get(&name).is_some() {
@@ -135,7 +163,7 @@ impl Engine {
             attribute_definitions: defs,
             key,
             billing_mode: billing.clone().unwrap_or_else(|| "PROVISIONED".into()),
-            billing_mode_explicit: billing.is_some(),
+            ever_on_demand: on_demand,
             throughput,
             gsis,
             lsis,

@@ -65,6 +65,7 @@ impl Engine {
             conditional_operator: input.conditional_operator.as_deref(),
             names: input.expression_attribute_names.as_ref(),
             values: input.expression_attribute_values.as_ref(),
+            value_users: "ConditionExpression is null",
             ..Default::default()
         }
         .parse()?;

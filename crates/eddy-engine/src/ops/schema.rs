@@ -155,7 +155,7 @@ pub fn index(
             return Err(v("Local Secondary indices must have the same hash key as the main table"));
         }
     }
-    let p = i.projection.clone().ok_or_else(|| v("Unknown ProjectionType: null"))?;
+    let p = i.projection.clone().ok_or_else(|| v("Indexes must have a projection specified"))?;
     let pt = p.projection_type.clone().unwrap_or_default();
     match pt.as_str() {
         "ALL" | "KEYS_ONLY" if p.non_key_attributes.is_some() => {
@@ -171,9 +171,7 @@ pub fn index(
     let tp = match (global, provisioned, i.provisioned_throughput) {
         (true, true, Some(t)) => Some(throughput(t)?),
         (true, true, None) => {
-            return Err(v(&format!(
-                "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {name}"
-            )));
+            return Err(v("No provisioned throughput specified for the global secondary index"));
         }
         (true, false, Some(_)) => {
             return Err(v(&format!(

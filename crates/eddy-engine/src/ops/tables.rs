@@ -1,7 +1,8 @@
 //! DescribeTable, ListTables, DeleteTable, DescribeEndpoints and DescribeLimits: the
 //! small control-plane operations.
 
-use super::common::{check_table_name, decode};
+use super::common::decode;
+use super::constraints::Violations;
 use crate::Engine;
 use crate::catalog::{CATALOG, ITEMS};
 use crate::keys::table_prefix;
@@ -46,9 +47,9 @@ impl Engine {
             Some(l) => l as usize,
         };
         let start = input.exclusive_start_table_name;
-        if let Some(s) = &start {
-            check_table_name(Some(s))?;
-        }
+        let mut c = Violations::new();
+        c.table_name("exclusiveStartTableName", start.as_deref(), false);
+        c.finish()?;
         let names: Vec<String> = self
             .catalog
             .names()

@@ -98,6 +98,9 @@ impl Engine {
         let _guard = self.ddl_lock.lock().await;
         let entry = self.table_by_arn(input.resource_arn.as_deref())?;
         let keys = input.tag_keys.unwrap_or_default();
+        if keys.is_empty() {
+            return Err(ApiError::validation("1 validation error detected: Value '[]' at 'tagKeys' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+        }
         let tags = entry.def.tags.iter().filter(|t| !keys.contains(&t.0)).cloned().collect();
         self.save_tags(&entry, tags).await?;
         Ok(b"{}".to_vec())

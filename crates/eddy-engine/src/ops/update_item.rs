@@ -69,6 +69,7 @@ impl Engine {
             attribute_updates: input.attribute_updates.as_ref(),
             names: input.expression_attribute_names.as_ref(),
             values: input.expression_attribute_values.as_ref(),
+            value_users: "UpdateExpression and ConditionExpression are null",
             ..Default::default()
         }
         .parse()?;

@@ -46,6 +46,7 @@ impl Engine {
             if m != def.billing_mode {
                 changed = true;
                 if m == "PAY_PER_REQUEST" {
+                    def.ever_on_demand = true;
                     def.billing_mode_updated_at = self.now_seconds();
                     def.throughput = Throughput { read: 0, write: 0 };
                     for g in &mut def.gsis {
@@ -56,7 +57,6 @@ impl Engine {
                 }
             }
             def.billing_mode = m.to_string();
-            def.billing_mode_explicit = true;
         }
         if let Some(t) = input.provisioned_throughput {
             if def.billing_mode == "PAY_PER_REQUEST" {
