@@ -1,1 +1,45 @@
-fn main() {}
+//! The `eddy` binary: parse the command line, set up logging and a small tokio runtime,
+//! and hand over to [`serve::serve`]. Everything with behaviour lives in library crates
+//! (`eddy-server`, `eddy-engine`, storage backends) so tests can run it in-process.
+
+mod cli;
+mod logging;
+mod serve;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Serve(args) => {
+            if let Some(warning) = logging::init(args.log_format) {
+                tracing::warn!("{warning}");
+            }
+            // One worker per core (the PutItem/GetItem path is CPU-bound on small
+            // machines); blocking threads are only for rare file work.
+            let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .max_blocking_threads(16)
+                .thread_name("eddy-worker")
+                .enable_all()
+                .build();
+            let runtime = match runtime {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve::serve(args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Command-line interface.
+//!
+//! Every `serve` flag can also come from an `EDDY_*` environment variable so the same
+//! binary configures cleanly from a shell, a systemd unit or a container. The flags are
+//! recorded in `docs/adr/0001-cli-and-wire-surface.md`; change them through an ADR.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// eddy: a self-hosted DynamoDB-compatible database.
+#[derive(Debug, Parser)]
+#[command(name = "eddy", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the DynamoDB API (and, later, Streams, triggers and notifications) on one port.
+    Serve(ServeArgs),
+}
+
+/// `eddy serve` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// TCP port to listen on; 0 picks a free port (printed at startup).
+    #[arg(long, env = "EDDY_PORT", default_value_t = 8000)]
+    pub port: u16,
+
+    /// Address to bind; use 0.0.0.0 to accept connections from other hosts.
+    #[arg(long, env = "EDDY_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+
+    /// Directory of the durable store (created if missing).
+    #[arg(long, env = "EDDY_DATA_DIR", default_value = "./eddy-data")]
+    pub data_dir: PathBuf,
+
+    /// Keep everything in memory and touch no disk (data is lost on exit).
+    #[arg(long, env = "EDDY_IN_MEMORY", conflicts_with = "data_dir")]
+    pub in_memory: bool,
+
+    /// AWS region reported in ARNs.
+    #[arg(long, env = "EDDY_REGION", default_value = "us-east-1", value_parser = parse_region)]
+    pub region: String,
+
+    /// 12-digit AWS account id reported in ARNs.
+    #[arg(long, env = "EDDY_ACCOUNT_ID", default_value = "000000000000", value_parser = parse_account_id)]
+    pub account_id: String,
+
+    /// Log format on stderr (filter with EDDY_LOG or RUST_LOG; default `info`).
+    #[arg(long, env = "EDDY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// File of `ACCESS_KEY_ID SECRET PRINCIPAL` lines; when given, every request's SigV4
+    /// signature is verified. Without it any well-formed signature is accepted.
+    #[arg(long, env = "EDDY_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn parse_account_id(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err("an account id is exactly 12 digits".into())
+    }
+}
+
+fn parse_region(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("a region is lower-case letters, digits and dashes, like us-east-1".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let mut argv = vec!["eddy", "serve"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|c| match c.command {
+            Command::Serve(a) => a,
+        })
+    }
+
+    #[test]
+    fn defaults_match_the_adr() {
+        let a = serve(&[]).map_err(|e| e.to_string());
+        let a = a.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.port, 8000);
+        assert_eq!(a.bind.to_string(), "127.0.0.1");
+        assert_eq!(a.data_dir, PathBuf::from("./eddy-data"));
+        assert!(!a.in_memory);
+        assert_eq!(a.region, "us-east-1");
+        assert_eq!(a.account_id, "000000000000");
+        assert_eq!(a.log_format, LogFormat::Text);
+        assert!(a.credentials.is_none());
+    }
+
+    #[test]
+    fn flags_parse() {
+        let a = serve(&[
+            "--port",
+            "0",
+            "--bind",
+            "::1",
+            "--in-memory",
+            "--region",
+            "eu-west-1",
+            "--account-id",
+            "123456789012",
+            "--log-format",
+            "json",
+            "--credentials",
+            "/c",
+        ]);
+        let a = a.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.port, 0);
+        assert!(a.bind.is_ipv6());
+        assert!(a.in_memory);
+        assert_eq!(a.region, "eu-west-1");
+        assert_eq!(a.log_format, LogFormat::Json);
+        assert_eq!(a.credentials, Some(PathBuf::from("/c")));
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        assert!(serve(&["--account-id", "12"]).is_err());
+        assert!(serve(&["--region", "US East"]).is_err());
+        assert!(serve(&["--port", "70000"]).is_err());
+        assert!(serve(&["--log-format", "xml"]).is_err());
+        assert!(serve(&["--in-memory", "--data-dir", "/tmp/x"]).is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,161 @@
+//! `eddy serve`: open storage and the engine, listen, and shut down cleanly.
+//!
+//! Shutdown order matters for durability: on Ctrl-C or SIGTERM the server stops
+//! accepting and drains in-flight requests first, and only then does the engine persist
+//! its catalog statistics and close (flush) storage. A drain that takes longer than
+//! [`DRAIN_TIMEOUT`], or a second signal, abandons the remaining requests but still closes
+//! storage, so an acknowledged write is never lost to a slow client.
+
+use crate::cli::ServeArgs;
+use eddy_engine::{Engine, EngineConfig};
+use eddy_server::{Credentials, ServerConfig};
+use eddy_storage::Storage;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Longest wait for in-flight requests after a shutdown signal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs the server until a signal, then shuts down. Errors are startup or close failures.
+pub async fn serve(args: ServeArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let credentials = match &args.credentials {
+        Some(path) => Some(Credentials::load(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+
+    let addr = SocketAddr::new(args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read listen address: {e}"))?;
+
+    let storage = open_storage(&args)?;
+    let engine_config = EngineConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+    };
+    let engine = Engine::open(storage, engine_config)
+        .await
+        .map_err(|e| format!("cannot open the engine: {e}"))?;
+
+    let config = ServerConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        credentials,
+        ..ServerConfig::default()
+    };
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        storage = engine.storage().name(),
+        data_dir = (!args.in_memory).then(|| args.data_dir.display().to_string()),
+        auth = if config.credentials.is_some() { "verify" } else { "open" },
+        region = %args.region,
+        startup_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "eddy ready"
+    );
+    // The one line on stdout; scripts and tests parse it for the (possibly chosen) port.
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "eddy listening on http://{local}");
+        let _ = out.flush();
+    }
+
+    let (signals_tx, signals) = watch::channel(0u32);
+    tokio::spawn(count_signals(signals_tx));
+    let mut first = signals.clone();
+    let shutdown = async move {
+        let _ = first.wait_for(|n| *n >= 1).await;
+    };
+    let mut server = tokio::spawn(eddy_server::run(listener, engine.clone(), config, shutdown));
+
+    let drained = tokio::select! {
+        res = &mut server => Some(res),
+        () = drain_deadline(signals) => None,
+    };
+    match drained {
+        Some(Ok(Ok(()))) => tracing::info!("all requests finished"),
+        Some(Ok(Err(e))) => tracing::error!(error = %e, "server stopped with an error"),
+        Some(Err(e)) => tracing::error!(error = %e, "server task failed"),
+        None => {
+            server.abort();
+            tracing::warn!("abandoning requests still in flight");
+        }
+    }
+
+    engine
+        .shutdown()
+        .await
+        .map_err(|e| format!("closing storage failed: {e}"))?;
+    tracing::info!("storage closed; bye");
+    Ok(())
+}
+
+fn open_storage(args: &ServeArgs) -> Result<Arc<dyn Storage>, String> {
+    if args.in_memory {
+        return Ok(Arc::new(eddy_storage_mem::MemoryStorage::new()));
+    }
+    let dir = &args.data_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
+    let storage =
+        eddy_storage_fjall::FjallStorage::open(dir, eddy_storage_fjall::FjallOptions::default())
+            .map_err(|e| format!("cannot open data directory {}: {e}", dir.display()))?;
+    Ok(Arc::new(storage))
+}
+
+/// Resolves once draining must stop: [`DRAIN_TIMEOUT`] after the first signal, or at a
+/// second signal.
+async fn drain_deadline(mut signals: watch::Receiver<u32>) {
+    if signals.wait_for(|n| *n >= 1).await.is_err() {
+        return std::future::pending().await;
+    }
+    tracing::info!("shutdown requested: draining in-flight requests");
+    let second = async {
+        if signals.wait_for(|n| *n >= 2).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("drain timed out"),
+        () = second => tracing::warn!("second signal: stopping now"),
+    }
+}
+
+/// Counts Ctrl-C and SIGTERM deliveries into `tx`.
+async fn count_signals(tx: watch::Sender<u32>) {
+    #[cfg(unix)]
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM");
+            None
+        }
+    };
+    loop {
+        #[cfg(unix)]
+        let got = {
+            let term_recv = async {
+                match term.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.is_ok(),
+                r = term_recv => r.is_some(),
+            }
+        };
+        #[cfg(not(unix))]
+        let got = tokio::signal::ctrl_c().await.is_ok();
+        if !got {
+            return;
+        }
+        tx.send_modify(|n| *n += 1);
+    }
+}
