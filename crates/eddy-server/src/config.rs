@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn parses_keys_comments_and_blank_lines() {
         let c = Credentials::parse("# admin\n\nAKID1  s3cr3t\talice\n  AKID2 other bob \n");
-        let c = c.map_or_else(|e| panic!("{e}"), |c| c);
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.len(), 2);
         assert_eq!(c.get("AKID1").map(|k| k.principal.as_str()), Some("alice"));
         assert_eq!(c.get("AKID2").map(|k| k.secret.as_str()), Some("other"));

@@ -302,7 +302,7 @@ fn parse_reports_missing_parameters_like_aws() {
     let ok = parse_authorization(
         "AWS4-HMAC-SHA256 Credential=AK/20260101/eu-west-1/dynamodb/aws4_request,SignedHeaders=host;x-amz-date,Signature=ab",
     );
-    let ok = ok.map_or_else(|e| panic!("{e}"), |a| a);
+    let ok = ok.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ok.key_scope, "AK/20260101/eu-west-1/dynamodb");
     assert_eq!(
         ok.credential_scope,
