@@ -277,24 +277,63 @@ pub fn consumed(
     Some(Value::Object(m))
 }
 
-/// Indexes whose key attributes are present in the old or the new image: those a write
-/// must maintain (and pay for).
+/// Write units each secondary index costs for one item write, as DynamoDB charges them:
+/// an index entry appearing or disappearing is one write, a changed index key is a delete
+/// plus a put (two), a changed projected attribute is one, anything else is free. Each
+/// index write costs one unit per started KB of the projected entry.
 pub fn touched_indexes(
     entry: &TableEntry,
     old: Option<&Item>,
     new: Option<&Item>,
 ) -> Vec<(bool, String, f64)> {
-    let has_keys = |item: Option<&Item>, key: &crate::model::KeySchema| {
-        item.is_some_and(|i| {
-            i.contains_key(&key.hash.name)
-                && key.range.as_ref().is_none_or(|r| i.contains_key(&r.name))
-        })
-    };
     let def = &entry.def;
     let lsis = def.lsis.iter().map(|i| (false, i));
     let gsis = def.gsis.iter().map(|i| (true, i));
     lsis.chain(gsis)
-        .filter(|(_, i)| has_keys(old, &i.key) || has_keys(new, &i.key))
-        .map(|(g, i)| (g, i.name.clone(), 1.0))
+        .filter_map(|(global, index)| {
+            let project = |item: Option<&Item>| {
+                item.filter(|i| {
+                    i.contains_key(&index.key.hash.name)
+                        && index.key.range.as_ref().is_none_or(|r| i.contains_key(&r.name))
+                })
+                .map(|i| project_for_index(def, index, i))
+            };
+            let (o, n) = (project(old), project(new));
+            let units = |p: &Item| eddy_types::size::item_size(p).div_ceil(1024).max(1) as f64;
+            let same_key = |a: &Item, b: &Item| {
+                let k = &index.key;
+                a.get(&k.hash.name) == b.get(&k.hash.name)
+                    && k.range.as_ref().is_none_or(|r| a.get(&r.name) == b.get(&r.name))
+            };
+            let cost = match (&o, &n) {
+                (None, None) => return None,
+                (Some(p), None) | (None, Some(p)) => units(p),
+                (Some(a), Some(b)) if !same_key(a, b) => units(a) + units(b),
+                (Some(a), Some(b)) if a != b => units(b),
+                _ => return None,
+            };
+            Some((global, index.name.clone(), cost))
+        })
+        .collect()
+}
+
+/// The entry an index holds for `item`: table keys, index keys and projected attributes.
+fn project_for_index(def: &crate::model::TableDef, index: &crate::model::IndexDef, item: &Item) -> Item {
+    let keep = |name: &str| {
+        def.key.is_key(name)
+            || index.key.is_key(name)
+            || match index.projection.projection_type.as_str() {
+                "ALL" => true,
+                "INCLUDE" => index
+                    .projection
+                    .non_key_attributes
+                    .as_ref()
+                    .is_some_and(|n| n.iter().any(|a| a == name)),
+                _ => false,
+            }
+    };
+    item.iter()
+        .filter(|(k, _)| keep(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
