@@ -3,7 +3,7 @@
 
 use crate::ast::{CompareOp, CondFunction, Condition, Operand};
 use crate::errors::{self, ExprKind};
-use crate::parser::{Parser, RawCall, RawCond, RawOperand};
+use crate::parser::{Node, Parser, PreOrder, RawCall, RawCond, RawOperand};
 use crate::resolve::{ExprAttrs, check_path_depth, check_path_words, resolve_path};
 use eddy_types::{ApiError, AttributeValue};
 
@@ -11,12 +11,14 @@ use eddy_types::{ApiError, AttributeValue};
 const MAX_IN_OPERANDS: usize = 100;
 /// Most operators (comparisons, functions, AND/OR/NOT) in one condition.
 const MAX_OPERATORS: usize = 300;
+/// Deepest tree (parentheses not counted) the recursive passes and the evaluator are
+/// given. A valid condition is at most about `MAX_OPERATORS` deep.
+pub(crate) const MAX_RESOLVE_DEPTH: usize = MAX_OPERATORS + 20;
 
 /// The valid type names of `attribute_type`, in DynamoDB's message order.
 const TYPE_NAMES_MSG: &str = "{N,BS,L,B,NULL,M,S,SS,NS,BOOL}";
 /// DynamoDB's operand-type text when `attribute_type` is given a path as its type.
-const ATTRIBUTE_TYPE_PATH_OPERAND: &str =
-    "{DOUBLESET,HDS,L,DECIMALSET,DOUBLE,BS,INTSET,DECIMAL,S,HD,FLOAT,BOOL,DICT,N,M,NS,B,FS,NULL,SS,INT}";
+const ATTRIBUTE_TYPE_PATH_OPERAND: &str = "{DOUBLESET,HDS,L,DECIMALSET,DOUBLE,BS,INTSET,DECIMAL,S,HD,FLOAT,BOOL,DICT,N,M,NS,B,FS,NULL,SS,INT}";
 
 /// The functions a condition may use as a condition.
 const CONDITION_FUNCTIONS: [&str; 5] = [
@@ -38,7 +40,11 @@ pub fn parse_condition(
     let mut parser = Parser::new(text, kind)?;
     let raw = parser.condition()?;
     words_cond(kind, &raw)?;
-    limits_cond(kind, &raw)?;
+    if limits(kind, vec![Node::Cond(&raw)])? > MAX_RESOLVE_DEPTH {
+        // Only reachable with far more than MAX_OPERATORS operators; the recursive
+        // resolution below is not run on such trees.
+        return Err(errors::too_many_operators(kind, MAX_OPERATORS + 1));
+    }
     let cond = resolve_cond(kind, &raw, attrs)?;
     if count_operators(&cond) > MAX_OPERATORS {
         return Err(errors::too_many_operators(kind, MAX_OPERATORS + 1));
@@ -49,33 +55,25 @@ pub fn parse_condition(
 // ---- pass 2: reserved words, index range, function names and placement ----
 
 fn words_cond(kind: ExprKind, c: &RawCond) -> Result<(), ApiError> {
-    match c {
-        RawCond::Compare(_, a, b) => {
-            words_operand(kind, a)?;
-            words_operand(kind, b)
-        }
-        RawCond::Between(a, b, d) => {
-            words_operand(kind, a)?;
-            words_operand(kind, b)?;
-            words_operand(kind, d)
-        }
-        RawCond::In(a, list) => {
-            words_operand(kind, a)?;
-            list.iter().try_for_each(|o| words_operand(kind, o))
-        }
-        RawCond::Call(call) => {
-            check_function_name(kind, &call.name)?;
-            if call.name == "size" {
-                return Err(errors::function_misused(kind, &call.name));
+    for (node, _) in PreOrder::new([Node::Cond(c)]) {
+        match node {
+            Node::Cond(RawCond::Call(call)) => {
+                check_function_name(kind, &call.name)?;
+                if call.name == "size" {
+                    return Err(errors::function_misused(kind, &call.name));
+                }
             }
-            call.args.iter().try_for_each(|o| words_operand(kind, o))
+            Node::Operand(RawOperand::Path(p), _) => check_path_words(kind, p)?,
+            Node::Operand(RawOperand::Call(call), _) => {
+                check_function_name(kind, &call.name)?;
+                if call.name != "size" {
+                    return Err(errors::function_misused(kind, &call.name));
+                }
+            }
+            _ => {}
         }
-        RawCond::And(a, b) | RawCond::Or(a, b) => {
-            words_cond(kind, a)?;
-            words_cond(kind, b)
-        }
-        RawCond::Not(a) | RawCond::Paren(a) => words_cond(kind, a),
     }
+    Ok(())
 }
 
 /// Unknown names first, then the update-only functions.
@@ -89,66 +87,72 @@ fn check_function_name(kind: ExprKind, name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn words_operand(kind: ExprKind, o: &RawOperand) -> Result<(), ApiError> {
-    match o {
-        RawOperand::Path(p) => check_path_words(kind, p),
-        RawOperand::Value(_) => Ok(()),
-        RawOperand::Paren(inner) => words_operand(kind, inner),
-        RawOperand::Call(call) => {
-            check_function_name(kind, &call.name)?;
-            if call.name != "size" {
-                return Err(errors::function_misused(kind, &call.name));
-            }
-            call.args.iter().try_for_each(|o| words_operand(kind, o))
-        }
-    }
-}
-
 // ---- pass 3: IN length, path depth ----
 
-fn limits_cond(kind: ExprKind, c: &RawCond) -> Result<(), ApiError> {
-    match c {
-        RawCond::Compare(_, a, b) => {
-            limits_operand(kind, a)?;
-            limits_operand(kind, b)
-        }
-        RawCond::Between(a, b, d) => {
-            limits_operand(kind, a)?;
-            limits_operand(kind, b)?;
-            limits_operand(kind, d)
-        }
-        RawCond::In(a, list) => {
-            if list.len() > MAX_IN_OPERANDS {
+/// Also returns the tree's depth (parentheses not counted).
+pub(crate) fn limits(kind: ExprKind, roots: Vec<Node>) -> Result<usize, ApiError> {
+    let mut max_depth = 0;
+    for (node, depth) in PreOrder::new(roots) {
+        max_depth = max_depth.max(depth);
+        match node {
+            Node::Cond(RawCond::In(_, list)) if list.len() > MAX_IN_OPERANDS => {
                 return Err(errors::too_many_in(kind, list.len()));
             }
-            limits_operand(kind, a)?;
-            list.iter().try_for_each(|o| limits_operand(kind, o))
+            Node::Operand(RawOperand::Path(p), _) => check_path_depth(kind, p)?,
+            _ => {}
         }
-        RawCond::Call(call) => call.args.iter().try_for_each(|o| limits_operand(kind, o)),
-        RawCond::And(a, b) | RawCond::Or(a, b) => {
-            limits_cond(kind, a)?;
-            limits_cond(kind, b)
-        }
-        RawCond::Not(a) | RawCond::Paren(a) => limits_cond(kind, a),
     }
-}
-
-pub(crate) fn limits_operand(kind: ExprKind, o: &RawOperand) -> Result<(), ApiError> {
-    match o {
-        RawOperand::Path(p) => check_path_depth(kind, p),
-        RawOperand::Value(_) => Ok(()),
-        RawOperand::Paren(inner) => limits_operand(kind, inner),
-        RawOperand::Call(call) => call.args.iter().try_for_each(|o| limits_operand(kind, o)),
-    }
+    Ok(max_depth)
 }
 
 // ---- pass 4: resolution and per-node checks ----
 
+/// Resolves a condition tree: AND/OR/NOT with an explicit stack (children left to right,
+/// then the node), each comparison or function by [`resolve_leaf`].
 fn resolve_cond(
     kind: ExprKind,
-    c: &RawCond,
+    root: &RawCond,
     attrs: &mut ExprAttrs,
 ) -> Result<Condition, ApiError> {
+    enum Work<'a> {
+        Visit(&'a RawCond),
+        And,
+        Or,
+        Not,
+    }
+    let mut work = vec![Work::Visit(root)];
+    let mut done: Vec<Condition> = Vec::new();
+    while let Some(w) = work.pop() {
+        match w {
+            Work::Visit(RawCond::Paren(inner)) => work.push(Work::Visit(inner)),
+            Work::Visit(RawCond::And(a, b)) => {
+                work.extend([Work::And, Work::Visit(b), Work::Visit(a)]);
+            }
+            Work::Visit(RawCond::Or(a, b)) => {
+                work.extend([Work::Or, Work::Visit(b), Work::Visit(a)]);
+            }
+            Work::Visit(RawCond::Not(a)) => work.extend([Work::Not, Work::Visit(a)]),
+            Work::Visit(leaf) => done.push(resolve_leaf(kind, leaf, attrs)?),
+            Work::Not => {
+                let a = done.pop().unwrap_or(Condition::Literal(false));
+                done.push(Condition::Not(Box::new(a)));
+            }
+            Work::And | Work::Or => {
+                let b = done.pop().unwrap_or(Condition::Literal(false));
+                let a = done.pop().unwrap_or(Condition::Literal(false));
+                done.push(if matches!(w, Work::And) {
+                    Condition::And(Box::new(a), Box::new(b))
+                } else {
+                    Condition::Or(Box::new(a), Box::new(b))
+                });
+            }
+        }
+    }
+    Ok(done.pop().unwrap_or(Condition::Literal(false)))
+}
+
+/// A comparison, BETWEEN, IN or function.
+fn resolve_leaf(kind: ExprKind, c: &RawCond, attrs: &mut ExprAttrs) -> Result<Condition, ApiError> {
     match c {
         RawCond::Compare(op, a, b) => {
             let a = resolve_operand(kind, a, attrs)?;
@@ -184,24 +188,21 @@ fn resolve_cond(
             Ok(Condition::In(v, list))
         }
         RawCond::Call(call) => Ok(Condition::Function(resolve_function(kind, call, attrs)?)),
-        RawCond::And(a, b) => Ok(Condition::And(
-            Box::new(resolve_cond(kind, a, attrs)?),
-            Box::new(resolve_cond(kind, b, attrs)?),
-        )),
-        RawCond::Or(a, b) => Ok(Condition::Or(
-            Box::new(resolve_cond(kind, a, attrs)?),
-            Box::new(resolve_cond(kind, b, attrs)?),
-        )),
-        RawCond::Not(a) => Ok(Condition::Not(Box::new(resolve_cond(kind, a, attrs)?))),
-        RawCond::Paren(a) => resolve_cond(kind, a, attrs),
+        // Handled by `resolve_cond`.
+        RawCond::And(..) | RawCond::Or(..) | RawCond::Not(_) | RawCond::Paren(_) => {
+            resolve_cond(kind, c, attrs)
+        }
     }
 }
 
 fn resolve_operand(
     kind: ExprKind,
-    o: &RawOperand,
+    mut o: &RawOperand,
     attrs: &mut ExprAttrs,
 ) -> Result<Operand, ApiError> {
+    while let RawOperand::Paren(inner) = o {
+        o = inner;
+    }
     match o {
         RawOperand::Path(p) => Ok(Operand::Path(resolve_path(kind, p, attrs)?)),
         RawOperand::Value(ph) => Ok(Operand::Value(attrs.value(kind, ph)?)),
@@ -242,8 +243,7 @@ fn resolve_function(
     let n = args.len();
     match name {
         "attribute_exists" | "attribute_not_exists" => {
-            let [arg] =
-                <[Operand; 1]>::try_from(args).map_err(|_| errors::arity(kind, name, n))?;
+            let [arg] = <[Operand; 1]>::try_from(args).map_err(|_| errors::arity(kind, name, n))?;
             let Operand::Path(path) = arg else {
                 return Err(errors::needs_path(kind, name));
             };
@@ -360,7 +360,9 @@ fn check_between_bounds(
         return Err(msg("same data type for lower and upper bounds"));
     }
     if crate::eval::compare_values(low, high) == Some(std::cmp::Ordering::Greater) {
-        return Err(msg("upper bound to be greater than or equal to lower bound"));
+        return Err(msg(
+            "upper bound to be greater than or equal to lower bound",
+        ));
     }
     Ok(())
 }

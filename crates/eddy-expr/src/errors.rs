@@ -69,7 +69,10 @@ pub(crate) fn too_large(kind: ExprKind, size: usize) -> ApiError {
             ),
         )
     } else {
-        invalid(kind, "Expression size has exceeded the maximum allowed size;")
+        invalid(
+            kind,
+            "Expression size has exceeded the maximum allowed size;",
+        )
     }
 }
 
@@ -110,7 +113,10 @@ pub(crate) fn undefined_value(kind: ExprKind, value: &str) -> ApiError {
 }
 
 pub(crate) fn bad_function(kind: ExprKind, name: &str) -> ApiError {
-    invalid(kind, format_args!("Invalid function name; function: {name}"))
+    invalid(
+        kind,
+        format_args!("Invalid function name; function: {name}"),
+    )
 }
 
 pub(crate) fn function_misused(kind: ExprKind, name: &str) -> ApiError {
@@ -148,9 +154,7 @@ pub(crate) fn arity(kind: ExprKind, name: &str, n: usize) -> ApiError {
 pub(crate) fn needs_path(kind: ExprKind, name: &str) -> ApiError {
     invalid(
         kind,
-        format_args!(
-            "Operator or function requires a document path; operator or function: {name}"
-        ),
+        format_args!("Operator or function requires a document path; operator or function: {name}"),
     )
 }
 
@@ -224,9 +228,7 @@ pub(crate) fn paths_conflict(kind: ExprKind, one: &crate::Path, two: &crate::Pat
 pub(crate) fn duplicate_section(kind: ExprKind, section: &str) -> ApiError {
     invalid(
         kind,
-        format_args!(
-            "The \"{section}\" section can only be used once in an update expression;"
-        ),
+        format_args!("The \"{section}\" section can only be used once in an update expression;"),
     )
 }
 
@@ -246,7 +248,9 @@ pub(crate) fn wrong_operand_type() -> ApiError {
 
 /// The path's parent does not exist or is not a map/list of the right kind.
 pub(crate) fn invalid_update_path() -> ApiError {
-    ApiError::validation("The document path provided in the update expression is invalid for update")
+    ApiError::validation(
+        "The document path provided in the update expression is invalid for update",
+    )
 }
 
 /// Legacy `AttributeUpdates`: `ADD`/`DELETE` on an attribute of another type.

@@ -19,6 +19,17 @@ impl Condition {
 
 fn eval(c: &Condition, item: &Item) -> bool {
     match c {
+        Condition::And(a, b) => eval(a, item) && eval(b, item),
+        Condition::Or(a, b) => eval(a, item) || eval(b, item),
+        Condition::Not(a) => !eval(a, item),
+        leaf => eval_leaf(leaf, item),
+    }
+}
+
+/// Comparisons and functions, kept out of [`eval`] so that its recursive frame is small.
+#[inline(never)]
+fn eval_leaf(c: &Condition, item: &Item) -> bool {
+    match c {
         Condition::Compare(op, a, b) => {
             let (a, b) = (operand(a, item), operand(b, item));
             let (Some(a), Some(b)) = (a, b) else {
@@ -61,10 +72,8 @@ fn eval(c: &Condition, item: &Item) -> bool {
                 .any(|o| operand(o, item).is_some_and(|x| *x == *v))
         }
         Condition::Function(f) => function(f, item),
-        Condition::And(a, b) => eval(a, item) && eval(b, item),
-        Condition::Or(a, b) => eval(a, item) || eval(b, item),
-        Condition::Not(a) => !eval(a, item),
         Condition::Literal(b) => *b,
+        Condition::And(..) | Condition::Or(..) | Condition::Not(_) => eval(c, item),
     }
 }
 

@@ -156,7 +156,8 @@ fn expected_entry(name: &str, e: &ExpectedAttributeValue) -> Result<Condition, A
             )));
         }
     }
-    if matches!(op, "IN" | "BETWEEN") && args.windows(2).any(|w| w[0].type_tag() != w[1].type_tag()) {
+    if matches!(op, "IN" | "BETWEEN") && args.windows(2).any(|w| w[0].type_tag() != w[1].type_tag())
+    {
         return Err(invalid(
             "AttributeValues inside AttributeValueList must be of same type",
         ));
@@ -169,7 +170,11 @@ fn expected_entry(name: &str, e: &ExpectedAttributeValue) -> Result<Condition, A
     }
     let mut values = args.into_iter().map(Operand::Value);
     // The count was checked above; the filler is never used.
-    let mut next = || values.next().unwrap_or(Operand::Value(AttributeValue::Null));
+    let mut next = || {
+        values
+            .next()
+            .unwrap_or(Operand::Value(AttributeValue::Null))
+    };
     Ok(match op {
         "EQ" => Condition::Compare(CompareOp::Eq, path(), next()),
         "NE" => Condition::Compare(CompareOp::Ne, path(), next()),

@@ -209,23 +209,63 @@ impl<'t> Parser<'t> {
         Ok(elem)
     }
 
-    /// `( operand ) | name(args) | path | :value`
+    /// `( operand ) | name(operand, ...) | path | :value`, parsed with an explicit
+    /// stack so that deep nesting (`size(size(...))`, `((((...`) costs no call depth.
     pub fn operand(&mut self) -> Result<RawOperand, ApiError> {
-        match self.peek() {
-            Tok::LParen => {
-                self.advance();
-                let inner = self.operand()?;
-                self.expect(Tok::RParen)?;
-                self.paren_operand(inner)
+        enum Frame {
+            Paren,
+            Call(String, Vec<RawOperand>),
+        }
+        let mut stack: Vec<Frame> = Vec::new();
+        loop {
+            let mut value = match self.peek() {
+                Tok::LParen => {
+                    self.advance();
+                    stack.push(Frame::Paren);
+                    continue;
+                }
+                Tok::Ident if self.peek2() == Tok::LParen => {
+                    let name = self.text_of_current().to_string();
+                    self.advance();
+                    self.advance();
+                    stack.push(Frame::Call(name, Vec::new()));
+                    continue;
+                }
+                Tok::Ident | Tok::NamePh => RawOperand::Path(self.path()?),
+                Tok::ValuePh => {
+                    let v = self.text_of_current().to_string();
+                    self.advance();
+                    RawOperand::Value(v)
+                }
+                _ => return Err(self.error()),
+            };
+            // Close every frame the value completes.
+            loop {
+                match stack.last_mut() {
+                    None => return Ok(value),
+                    Some(Frame::Paren) => {
+                        self.expect(Tok::RParen)?;
+                        stack.pop();
+                        value = self.paren_operand(value)?;
+                    }
+                    Some(Frame::Call(_, args)) => match self.peek() {
+                        Tok::Comma => {
+                            self.advance();
+                            args.push(value);
+                            break;
+                        }
+                        Tok::RParen => {
+                            self.advance();
+                            let Some(Frame::Call(name, mut args)) = stack.pop() else {
+                                return Err(self.error());
+                            };
+                            args.push(value);
+                            value = RawOperand::Call(RawCall { name, args });
+                        }
+                        _ => return Err(self.error()),
+                    },
+                }
             }
-            Tok::Ident if self.peek2() == Tok::LParen => Ok(RawOperand::Call(self.call()?)),
-            Tok::Ident | Tok::NamePh => Ok(RawOperand::Path(self.path()?)),
-            Tok::ValuePh => {
-                let v = self.text_of_current().to_string();
-                self.advance();
-                Ok(RawOperand::Value(v))
-            }
-            _ => Err(self.error()),
         }
     }
 
@@ -237,28 +277,95 @@ impl<'t> Parser<'t> {
         Ok(RawOperand::Paren(Box::new(inner)))
     }
 
-    /// `name ( operand (, operand)* )`, the current token being the name.
-    fn call(&mut self) -> Result<RawCall, ApiError> {
-        let name = self.text_of_current().to_string();
-        self.advance();
-        self.expect(Tok::LParen)?;
-        let mut args = vec![self.operand()?];
-        while self.peek() == Tok::Comma {
-            self.advance();
-            args.push(self.operand()?);
-        }
-        self.expect(Tok::RParen)?;
-        Ok(RawCall { name, args })
-    }
-
     // ---- conditions ----
 
     /// A whole condition expression.
+    ///
+    /// Operator precedence (NOT > AND > OR) is resolved with an operator stack per
+    /// parenthesis group, and groups are kept on an explicit stack, so nesting costs heap,
+    /// not call depth. Errors are reported at the same tokens a recursive-descent parser
+    /// would report them.
     pub fn condition(&mut self) -> Result<RawCond, ApiError> {
-        let x = self.or_x()?;
-        let c = self.to_cond(x)?;
-        self.expect_end()?;
-        Ok(c)
+        // The innermost open group, and the groups enclosing it.
+        let mut cur = Group::default();
+        let mut outer: Vec<Group> = Vec::new();
+        loop {
+            // At the start of a unit: NOTs, opening parentheses, then an operand.
+            let mut unit = loop {
+                match self.peek() {
+                    Tok::Kw(Kw::Not) => {
+                        self.advance();
+                        cur.ops.push(Pending::Not);
+                    }
+                    Tok::LParen => {
+                        self.advance();
+                        outer.push(std::mem::take(&mut cur));
+                    }
+                    _ => break Either::Operand(self.operand()?),
+                }
+            };
+            // After a unit: comparisons, pending NOTs, closing parentheses, then AND/OR.
+            loop {
+                if let Either::Operand(o) = unit {
+                    unit = if self.at_comparison() {
+                        Either::Cond(self.comparison_tail(o)?)
+                    } else {
+                        Either::Operand(o)
+                    };
+                }
+                while cur.ops.last() == Some(&Pending::Not) {
+                    cur.ops.pop();
+                    unit = Either::Cond(RawCond::Not(Box::new(self.to_cond(unit)?)));
+                }
+                match self.peek() {
+                    Tok::RParen if !outer.is_empty() => {
+                        let inner = self.finish(&mut cur, unit)?;
+                        cur = outer.pop().unwrap_or_default();
+                        self.advance();
+                        unit = match inner {
+                            Either::Cond(RawCond::Paren(_)) => {
+                                return Err(errors::redundant_parens(self.kind));
+                            }
+                            Either::Cond(c) => Either::Cond(RawCond::Paren(Box::new(c))),
+                            Either::Operand(o) => Either::Operand(self.paren_operand(o)?),
+                        };
+                    }
+                    Tok::Kw(kw @ (Kw::And | Kw::Or)) => {
+                        let c = self.to_cond(unit)?;
+                        cur.vals.push(c);
+                        let op = if kw == Kw::And {
+                            Pending::And
+                        } else {
+                            Pending::Or
+                        };
+                        cur.reduce(op);
+                        cur.ops.push(op);
+                        self.advance();
+                        break;
+                    }
+                    Tok::Eof if outer.is_empty() => {
+                        let whole = self.finish(&mut cur, unit)?;
+                        return self.to_cond(whole);
+                    }
+                    _ => return Err(self.error()),
+                }
+            }
+        }
+    }
+
+    /// Closes a group whose last unit is `last`: a lone unit stays as it is (it may be a
+    /// parenthesized operand); otherwise every operand must be a condition.
+    fn finish(&self, group: &mut Group, last: Either) -> Result<Either, ApiError> {
+        if group.ops.is_empty() {
+            return Ok(last);
+        }
+        let c = self.to_cond(last)?;
+        group.vals.push(c);
+        group.reduce(Pending::Or);
+        match (group.vals.pop(), group.vals.is_empty()) {
+            (Some(c), true) => Ok(Either::Cond(c)),
+            _ => Err(self.error()),
+        }
     }
 
     /// An operand is a condition only if it is a function call (`attribute_exists(a)`);
@@ -267,71 +374,6 @@ impl<'t> Parser<'t> {
         match x {
             Either::Cond(c) => Ok(c),
             Either::Operand(o) => into_call_cond(o).ok_or_else(|| self.error()),
-        }
-    }
-
-    fn or_x(&mut self) -> Result<Either, ApiError> {
-        let first = self.and_x()?;
-        if self.peek() != Tok::Kw(Kw::Or) {
-            return Ok(first);
-        }
-        let mut c = self.to_cond(first)?;
-        while self.peek() == Tok::Kw(Kw::Or) {
-            self.advance();
-            let r = self.and_x()?;
-            let r = self.to_cond(r)?;
-            c = RawCond::Or(Box::new(c), Box::new(r));
-        }
-        Ok(Either::Cond(c))
-    }
-
-    fn and_x(&mut self) -> Result<Either, ApiError> {
-        let first = self.not_x()?;
-        if self.peek() != Tok::Kw(Kw::And) {
-            return Ok(first);
-        }
-        let mut c = self.to_cond(first)?;
-        while self.peek() == Tok::Kw(Kw::And) {
-            self.advance();
-            let r = self.not_x()?;
-            let r = self.to_cond(r)?;
-            c = RawCond::And(Box::new(c), Box::new(r));
-        }
-        Ok(Either::Cond(c))
-    }
-
-    fn not_x(&mut self) -> Result<Either, ApiError> {
-        if self.peek() == Tok::Kw(Kw::Not) {
-            self.advance();
-            let inner = self.not_x()?;
-            let inner = self.to_cond(inner)?;
-            return Ok(Either::Cond(RawCond::Not(Box::new(inner))));
-        }
-        self.primary_x()
-    }
-
-    fn primary_x(&mut self) -> Result<Either, ApiError> {
-        let x = if self.peek() == Tok::LParen {
-            self.advance();
-            let inner = self.or_x()?;
-            self.expect(Tok::RParen)?;
-            match inner {
-                Either::Cond(c) => {
-                    if matches!(c, RawCond::Paren(_)) {
-                        return Err(errors::redundant_parens(self.kind));
-                    }
-                    Either::Cond(RawCond::Paren(Box::new(c)))
-                }
-                Either::Operand(o) => Either::Operand(self.paren_operand(o)?),
-            }
-        } else {
-            Either::Operand(self.operand()?)
-        };
-        match x {
-            Either::Operand(o) if self.at_comparison() => {
-                Ok(Either::Cond(self.comparison_tail(o)?))
-            }
-            other => Ok(other),
         }
     }
 
@@ -383,11 +425,122 @@ impl<'t> Parser<'t> {
     }
 }
 
+/// Operators waiting for their right operand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Not,
+    And,
+    Or,
+}
+
+/// One parenthesis group (or the whole expression) being parsed.
+#[derive(Default)]
+struct Group {
+    ops: Vec<Pending>,
+    vals: Vec<RawCond>,
+}
+
+impl Group {
+    /// Applies the pending binary operators that bind at least as tightly as `next`
+    /// (AND before OR, left to right).
+    fn reduce(&mut self, next: Pending) {
+        while let Some(&op) = self.ops.last() {
+            if op == Pending::Or && next == Pending::And || op == Pending::Not {
+                return;
+            }
+            self.ops.pop();
+            let (Some(r), Some(l)) = (self.vals.pop(), self.vals.pop()) else {
+                return;
+            };
+            self.vals.push(match op {
+                Pending::And => RawCond::And(Box::new(l), Box::new(r)),
+                _ => RawCond::Or(Box::new(l), Box::new(r)),
+            });
+        }
+    }
+}
+
 /// `f(x)` or `(f(x))` as a condition.
 fn into_call_cond(o: RawOperand) -> Option<RawCond> {
     match o {
         RawOperand::Call(call) => Some(RawCond::Call(call)),
         RawOperand::Paren(inner) => into_call_cond(*inner).map(|c| RawCond::Paren(Box::new(c))),
         _ => None,
+    }
+}
+
+/// A node of a raw tree, for the iterative walks of the checking passes.
+#[derive(Clone, Copy)]
+pub(crate) enum Node<'a> {
+    Cond(&'a RawCond),
+    /// An operand; `top` marks an update value's outermost operand.
+    Operand(&'a RawOperand, bool),
+}
+
+/// Pre-order walk (a node before its children, children left to right), with an explicit
+/// stack so that deep trees cost no call depth.
+pub(crate) struct PreOrder<'a> {
+    stack: Vec<(Node<'a>, usize)>,
+}
+
+impl<'a> PreOrder<'a> {
+    pub fn new(roots: impl IntoIterator<Item = Node<'a>>) -> Self {
+        let mut stack: Vec<(Node<'a>, usize)> = roots.into_iter().map(|n| (n, 1)).collect();
+        stack.reverse();
+        PreOrder { stack }
+    }
+}
+
+impl<'a> Iterator for PreOrder<'a> {
+    /// The node and its depth, not counting parentheses (the root is at depth 1).
+    type Item = (Node<'a>, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (node, depth) = self.stack.pop()?;
+        let start = self.stack.len();
+        let d = depth + 1;
+        match node {
+            Node::Cond(c) => match c {
+                RawCond::Compare(_, a, b) => {
+                    self.stack.push((Node::Operand(a, false), d));
+                    self.stack.push((Node::Operand(b, false), d));
+                }
+                RawCond::Between(a, b, e) => {
+                    for o in [a, b, e] {
+                        self.stack.push((Node::Operand(o, false), d));
+                    }
+                }
+                RawCond::In(a, list) => {
+                    self.stack.push((Node::Operand(a, false), d));
+                    for o in list {
+                        self.stack.push((Node::Operand(o, false), d));
+                    }
+                }
+                RawCond::Call(call) => {
+                    for o in &call.args {
+                        self.stack.push((Node::Operand(o, false), d));
+                    }
+                }
+                RawCond::And(a, b) | RawCond::Or(a, b) => {
+                    self.stack.push((Node::Cond(a), d));
+                    self.stack.push((Node::Cond(b), d));
+                }
+                RawCond::Not(a) => self.stack.push((Node::Cond(a), d)),
+                RawCond::Paren(a) => self.stack.push((Node::Cond(a), depth)),
+            },
+            Node::Operand(o, top) => match o {
+                RawOperand::Path(_) | RawOperand::Value(_) => {}
+                RawOperand::Paren(inner) => self.stack.push((Node::Operand(inner, top), depth)),
+                RawOperand::Call(call) => {
+                    for a in &call.args {
+                        self.stack.push((Node::Operand(a, false), d));
+                    }
+                }
+            },
+        }
+        if let Some(children) = self.stack.get_mut(start..) {
+            children.reverse();
+        }
+        Some((node, depth))
     }
 }

@@ -27,7 +27,10 @@ mod tests {
     #[test]
     fn follows_maps_and_lists() {
         let mut inner = Item::new();
-        inner.insert("b".into(), AttributeValue::L(vec![AttributeValue::Bool(true)]));
+        inner.insert(
+            "b".into(),
+            AttributeValue::L(vec![AttributeValue::Bool(true)]),
+        );
         let mut item = Item::new();
         item.insert("a".into(), AttributeValue::M(inner));
         let p = |els: Vec<PathElement>| Path { elements: els };

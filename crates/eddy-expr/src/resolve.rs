@@ -152,12 +152,25 @@ fn valid_key(key: &str, sigil: char) -> bool {
     })
 }
 
+/// The unused keys, joined in the order DynamoDB lists them: that of a Java `HashSet`
+/// of the keys (bucket order of the spread `String.hashCode`; ties by name).
 fn unused_keys<'k>(keys: impl Iterator<Item = &'k String>, used: &BTreeSet<String>) -> String {
-    let unused: BTreeSet<&str> = keys
+    let mut unused: Vec<&str> = keys
         .filter(|k| !used.contains(*k))
         .map(String::as_str)
         .collect();
-    unused.into_iter().collect::<Vec<_>>().join(", ")
+    let mut buckets: u32 = 16;
+    while unused.len() as u64 * 4 > u64::from(buckets) * 3 {
+        buckets = buckets.saturating_mul(2);
+    }
+    let bucket = |k: &str| {
+        let h = k
+            .encode_utf16()
+            .fold(0u32, |h, u| h.wrapping_mul(31).wrapping_add(u32::from(u)));
+        (h ^ (h >> 16)) & (buckets - 1)
+    };
+    unused.sort_by(|a, b| bucket(a).cmp(&bucket(b)).then(a.cmp(b)));
+    unused.join(", ")
 }
 
 /// Pass 2 for one path: reserved words and index range, in order.

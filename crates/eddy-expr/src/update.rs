@@ -13,10 +13,10 @@
 //! ```
 
 use crate::ast::{Path, SetValue, UpdateAction, UpdateDialect, UpdateExpr, UpdateOperand};
-use crate::condition::{UPDATE_FUNCTIONS, limits_operand};
+use crate::condition::{MAX_RESOLVE_DEPTH, UPDATE_FUNCTIONS, limits};
 use crate::errors::{self, ExprKind};
 use crate::lexer::{Kw, Tok};
-use crate::parser::{Parser, RawOperand, RawPath};
+use crate::parser::{Node, Parser, PreOrder, RawOperand, RawPath};
 use crate::resolve::{
     ExprAttrs, check_path_depth, check_path_words, resolve_disjoint_paths, resolve_path,
 };
@@ -76,7 +76,7 @@ pub fn parse_update(text: &str, attrs: &mut ExprAttrs) -> Result<UpdateExpr, Api
     for action in &actions {
         check_path_words(KIND, action.path())?;
         if let RawAction::Set(_, v) = action {
-            words_set_value(v, true)?;
+            words_set_value(v)?;
         }
     }
     let mut seen: Vec<Kw> = Vec::new();
@@ -90,8 +90,12 @@ pub fn parse_update(text: &str, attrs: &mut ExprAttrs) -> Result<UpdateExpr, Api
     // Pass 3: nesting depth.
     for action in &actions {
         check_path_depth(KIND, action.path())?;
-        if let RawAction::Set(_, v) = action {
-            limits_set_value(v)?;
+        if let RawAction::Set(_, v) = action
+            && limits(KIND, value_roots(v))? > MAX_RESOLVE_DEPTH
+        {
+            // Unreachable within the size limit: only `list_append` (rejected in pass 2)
+            // nests this deep in 4 KB.
+            return Err(errors::function_misused(KIND, "if_not_exists"));
         }
     }
 
@@ -205,63 +209,80 @@ fn action(p: &mut Parser, kw: Kw) -> Result<RawAction, ApiError> {
     }
 }
 
+/// `value := ( value ) | operand [(+|-) operand]`, with leading parentheses counted
+/// rather than recursed into: `((:a) + :b)` groups an operand, `((:a + :b))` is redundant.
 fn set_value(p: &mut Parser) -> Result<RawSetValue, ApiError> {
-    let lhs = if p.peek() == Tok::LParen {
+    let mut open = 0usize;
+    while p.peek() == Tok::LParen {
         p.advance();
-        let inner = set_value(p)?;
+        open += 1;
+    }
+    let mut lhs = p.operand()?;
+    loop {
+        let op = match p.peek() {
+            Tok::Plus => Some(ArithOp::Plus),
+            Tok::Minus => Some(ArithOp::Minus),
+            _ => None,
+        };
+        let Some(op) = op else {
+            if open == 0 {
+                return Ok(RawSetValue::Operand(lhs));
+            }
+            p.expect(Tok::RParen)?;
+            open -= 1;
+            lhs = p.paren_operand(lhs)?;
+            continue;
+        };
+        p.advance();
+        let rhs = p.operand()?;
+        let arith = RawSetValue::Arith(op, lhs, rhs);
+        if open == 0 {
+            return Ok(arith);
+        }
         p.expect(Tok::RParen)?;
-        match inner {
-            RawSetValue::Operand(o) => p.paren_operand(o)?,
-            RawSetValue::Paren(_) => return Err(errors::redundant_parens(KIND)),
-            arith @ RawSetValue::Arith(..) => return Ok(RawSetValue::Paren(Box::new(arith))),
+        if open > 1 {
+            // `((a + b))`, or `((a + b) + c)`, which fails at the `+`.
+            p.expect(Tok::RParen)?;
+            return Err(errors::redundant_parens(KIND));
         }
-    } else {
-        p.operand()?
-    };
-    let op = match p.peek() {
-        Tok::Plus => ArithOp::Plus,
-        Tok::Minus => ArithOp::Minus,
-        _ => return Ok(RawSetValue::Operand(lhs)),
-    };
-    p.advance();
-    let rhs = p.operand()?;
-    Ok(RawSetValue::Arith(op, lhs, rhs))
+        return Ok(RawSetValue::Paren(Box::new(arith)));
+    }
 }
 
-// ---- pass 2 ----
+// ---- passes 2 and 3 ----
 
-fn words_set_value(v: &RawSetValue, top: bool) -> Result<(), ApiError> {
+/// The operands of a `SET` value, as roots for the tree walks.
+fn value_roots(v: &RawSetValue) -> Vec<Node<'_>> {
     match v {
-        RawSetValue::Operand(o) => words_operand(o, top),
-        RawSetValue::Arith(_, a, b) => {
-            words_operand(a, false)?;
-            words_operand(b, false)
-        }
-        RawSetValue::Paren(inner) => words_set_value(inner, top),
+        RawSetValue::Operand(o) => vec![Node::Operand(o, true)],
+        RawSetValue::Arith(_, a, b) => vec![Node::Operand(a, false), Node::Operand(b, false)],
+        RawSetValue::Paren(inner) => value_roots(inner),
     }
 }
 
-/// `top`: the operand is the whole value, the only place `list_append` may be.
-fn words_operand(o: &RawOperand, top: bool) -> Result<(), ApiError> {
-    match o {
-        RawOperand::Path(p) => check_path_words(KIND, p),
-        RawOperand::Value(_) => Ok(()),
-        RawOperand::Paren(inner) => words_operand(inner, top),
-        RawOperand::Call(call) => {
-            let name = call.name.as_str();
-            if !UPDATE_FUNCTIONS.contains(&name) {
-                return Err(if is_condition_function(name) {
-                    errors::function_not_in_update(KIND, name)
-                } else {
-                    errors::bad_function(KIND, name)
-                });
+/// Reserved words and function placement: only `if_not_exists` and `list_append`
+/// exist here, and `list_append` only as the whole value.
+fn words_set_value(v: &RawSetValue) -> Result<(), ApiError> {
+    for (node, _) in PreOrder::new(value_roots(v)) {
+        match node {
+            Node::Operand(RawOperand::Path(p), _) => check_path_words(KIND, p)?,
+            Node::Operand(RawOperand::Call(call), top) => {
+                let name = call.name.as_str();
+                if !UPDATE_FUNCTIONS.contains(&name) {
+                    return Err(if is_condition_function(name) {
+                        errors::function_not_in_update(KIND, name)
+                    } else {
+                        errors::bad_function(KIND, name)
+                    });
+                }
+                if name == "list_append" && !top {
+                    return Err(errors::function_misused(KIND, name));
+                }
             }
-            if name == "list_append" && !top {
-                return Err(errors::function_misused(KIND, name));
-            }
-            call.args.iter().try_for_each(|a| words_operand(a, false))
+            _ => {}
         }
     }
+    Ok(())
 }
 
 fn is_condition_function(name: &str) -> bool {
@@ -274,19 +295,6 @@ fn is_condition_function(name: &str) -> bool {
             | "contains"
             | "size"
     )
-}
-
-// ---- pass 3 ----
-
-fn limits_set_value(v: &RawSetValue) -> Result<(), ApiError> {
-    match v {
-        RawSetValue::Operand(o) => limits_operand(KIND, o),
-        RawSetValue::Arith(_, a, b) => {
-            limits_operand(KIND, a)?;
-            limits_operand(KIND, b)
-        }
-        RawSetValue::Paren(inner) => limits_set_value(inner),
-    }
 }
 
 // ---- pass 4 ----
@@ -313,7 +321,10 @@ fn resolve_set_value(v: &RawSetValue, attrs: &mut ExprAttrs) -> Result<SetValue,
     }
 }
 
-fn resolve_operand(o: &RawOperand, attrs: &mut ExprAttrs) -> Result<UpdateOperand, ApiError> {
+fn resolve_operand(mut o: &RawOperand, attrs: &mut ExprAttrs) -> Result<UpdateOperand, ApiError> {
+    while let RawOperand::Paren(inner) = o {
+        o = inner;
+    }
     match o {
         RawOperand::Path(p) => Ok(UpdateOperand::Path(resolve_path(KIND, p, attrs)?)),
         RawOperand::Value(ph) => Ok(UpdateOperand::Value(attrs.value(KIND, ph)?)),
