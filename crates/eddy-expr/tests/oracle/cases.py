@@ -911,3 +911,75 @@ CASES += [
     au({'n': {'Action': 'PUT', 'Value': {'BS': ['eA==']}}, 'a': {'Action': 'DELETE'}}),
     au({'a.b': {'Action': 'PUT', 'Value': {'S': 'x'}}}),
 ]
+
+# ---- more evaluation and application corners ----
+LIST_SET_ITEM = {'l': {'L': [{'S': 'a'}, {'N': '1'}, {'M': {'x': {'S': 'y'}}}, {'SS': ['a', 'b']}, {'NS': ['1']}]},
+                 'm': {'M': {'x': {'S': 'y'}, 's': {'SS': ['a']}}}, 'n': {'N': '5'}, 'n1': {'N': '1'}, 's': {'S': 'x'}}
+CASES += mk('update', r'''
+DELETE l[3] :ss
+DELETE l[3] :ssx
+ADD l[3] :ssx
+ADD l[4] :ns
+ADD l[1] :n
+ADD l[9] :ss
+DELETE l[9] :ss
+DELETE l[0] :ss
+SET l[10].x = :v
+SET l[10][0] = :v
+REMOVE l[1].x
+REMOVE l[9].x
+REMOVE m.x.y
+REMOVE m.zz.y
+SET l[2].x = :n, l[2].z = :n
+SET l[2].x = :n REMOVE l[0]
+DELETE m.s :ss
+ADD m.s :ssx
+SET m.zz = m.x
+SET l[0] = l[4], l[4] = l[0]
+REMOVE l[0], l[1], l[2], l[3], l[4]
+REMOVE l[4], l[3], l[2], l[1], l[0], l[5]
+SET l[1] = :v, l[5] = :n, l[6] = :n2 REMOVE l[0]
+SET n = n - n1
+SET n = n1 - n
+SET n = n + n
+SET s = :e
+SET zz = :l0
+ADD n :n, n1 :n2
+REMOVE n, n1, s
+''', LIST_SET_ITEM)
+CASES += mk('cond', r'''
+l = :l
+l[3] = :ss
+l[2] = :m
+m = :m
+x IN (s, :v)
+s IN (s, :v)
+s IN (zz, :v)
+n BETWEEN n1 AND :n5
+n BETWEEN :n AND n1
+n BETWEEN s AND :n5
+n > n1
+n1 > n
+s > n
+size(l[3]) = :n2
+size(l) = :n5
+contains(l, :ss)
+contains(l, :m)
+contains(l[3], :v)
+contains(l[3], :ab)
+contains(m.s, :ab)
+attribute_type(l[4], :NS)
+attribute_type(l[1], :N)
+attribute_type(m, :M)
+begins_with(s, s)
+contains(s, s)
+s = s
+m.x = m.x
+m.x = s
+n <> n1
+n = n1
+NOT attribute_exists(l[5]) AND attribute_exists(l[4])
+attribute_exists(l) OR zz = :v
+zz = :v OR zz <> :v
+NOT (zz = :v OR zz <> :v)
+''', LIST_SET_ITEM)
