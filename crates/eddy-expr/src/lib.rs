@@ -4,7 +4,7 @@
 //!
 //! # Pipeline
 //!
-//! 1. [`lexer`] splits the text into tokens (never fails);
+//! 1. `lexer` splits the text into tokens (never fails);
 //! 2. `parser` (shared operand/path grammar and conditions), `update` and `projection`
 //!    build a raw tree with placeholders unresolved, reporting syntax errors with
 //!    DynamoDB's `token`/`near` rendering;
@@ -38,7 +38,7 @@ mod condition;
 mod errors;
 mod eval;
 mod legacy;
-pub mod lexer;
+mod lexer;
 mod parser;
 pub mod path;
 mod projection;
