@@ -544,3 +544,86 @@ impl<'a> Iterator for PreOrder<'a> {
         Some((node, depth))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The syntax error for `text`, as (token, near).
+    fn syntax(text: &str) -> String {
+        let mut p = Parser::new(text, ExprKind::Condition).expect("within limits");
+        match p.condition() {
+            Ok(c) => format!("parsed: {c:?}"),
+            Err(e) => e
+                .to_string()
+                .trim_start_matches("Invalid ConditionExpression: ")
+                .to_string(),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_the_token_and_its_neighbours() {
+        let table = [
+            ("a =", "<EOF>", "="),
+            ("a = ", "<EOF>", "= "),
+            (" ", "<EOF>", " "),
+            ("a = = :v", "=", "= = :v"),
+            ("  = :v", "=", "  = :v"),
+            ("a = :v)", ")", ":v)"),
+            ("a IN ()", ")", "()"),
+            ("(a) AND b = :v", "AND", ") AND b"),
+            ("(a OR b = :v)", "OR", "a OR b"),
+            ("a BETWEEN :n :m", ":m", ":n :m"),
+            ("NOT NOT", "<EOF>", "NOT"),
+            ("a < :v < :v", "<", ":v < :v"),
+            ("size(a :v)", ":v", "a :v)"),
+            ("a[01] = :v", "1", "01]"),
+            ("#n#n = :v", "#n", "#n#n ="),
+        ];
+        for (text, token, near) in table {
+            assert_eq!(
+                syntax(text),
+                format!("Syntax error; token: \"{token}\", near: \"{near}\""),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn precedence_is_not_and_or() {
+        let mut p = Parser::new("NOT a = :v AND b = :v OR c = :v", ExprKind::Condition).unwrap();
+        let c = p.condition().unwrap();
+        let RawCond::Or(left, _) = c else {
+            panic!("OR at the top: {c:?}")
+        };
+        let RawCond::And(not, _) = *left else {
+            panic!("AND below OR")
+        };
+        assert!(matches!(*not, RawCond::Not(_)));
+    }
+
+    #[test]
+    fn redundant_parentheses_are_rejected_while_parsing() {
+        for text in [
+            "((a)) = :v",
+            "((a = :v))",
+            "a = ((:v))",
+            "NOT ((a = :v))",
+            "size(((a))) = :v",
+        ] {
+            assert_eq!(
+                syntax(text),
+                "The expression has redundant parentheses;",
+                "{text}"
+            );
+        }
+        for text in [
+            "((a = :v) AND (b = :v))",
+            "(a) = (:v)",
+            "a IN ((:v))",
+            "(size(a)) = :v",
+        ] {
+            assert!(syntax(text).starts_with("parsed"), "{text}");
+        }
+    }
+}
