@@ -24,6 +24,15 @@ pub struct WriteOutcome {
     pub new: Option<Item>,
 }
 
+/// Why a write group did not commit.
+#[derive(Debug)]
+pub enum GroupError {
+    /// One entry per write, in request order: `Some` for each write whose decision failed.
+    Decisions(Vec<Option<ApiError>>),
+    /// A storage (or other internal) failure; nothing is known to be written.
+    Other(ApiError),
+}
+
 /// One write inside a (possibly multi-item) write group.
 pub struct PlannedWrite<'a> {
     /// The table.
@@ -67,20 +76,49 @@ impl Engine {
         Ok(out.pop().unwrap_or_default())
     }
 
-    /// Runs several item writes as one atomic commit. Any decision error aborts the
-    /// whole group before anything is written.
+    /// Runs several item writes as one atomic commit. The first decision error aborts
+    /// the whole group before anything is written.
     pub(crate) async fn write_many(&self, writes: Vec<PlannedWrite<'_>>) -> Result<Vec<WriteOutcome>, ApiError> {
+        self.write_group(writes).await.map_err(|e| match e {
+            GroupError::Decisions(errors) => errors
+                .into_iter()
+                .flatten()
+                .next()
+                .unwrap_or_else(|| crate::internal("write group failed without a reason".into())),
+            GroupError::Other(e) => e,
+        })
+    }
+
+    /// Runs several item writes as one atomic commit, all or nothing. Every write's
+    /// decision is evaluated (under the locks of all of them); if any fails, nothing is
+    /// written and the per-write errors are returned in request order (what transactions
+    /// turn into CancellationReasons).
+    pub(crate) async fn write_group(&self, writes: Vec<PlannedWrite<'_>>) -> Result<Vec<WriteOutcome>, GroupError> {
         let skeys: Vec<Vec<u8>> = writes.iter().map(|w| w.key.encode(w.entry.def.id)).collect();
         let _locks = self.locks.lock(skeys.iter().map(Vec::as_slice)).await;
         let mut batch = WriteBatch::new();
         let mut outcomes = Vec::with_capacity(writes.len());
+        let mut errors: Vec<Option<ApiError>> = Vec::with_capacity(writes.len());
         let mut stats = Vec::with_capacity(writes.len());
         for (w, skey) in writes.into_iter().zip(skeys) {
-            let old = self.read_raw(&skey)?;
-            let new = (w.decide)(old.as_ref())?;
-            if let Some(item) = &new {
-                check_index_keys(&w.entry.def, item)?;
-            }
+            let old = self.read_raw(&skey).map_err(GroupError::Other)?;
+            let decided = (w.decide)(old.as_ref()).and_then(|new| {
+                if let Some(item) = &new {
+                    check_index_keys(&w.entry.def, item)?;
+                }
+                Ok(new)
+            });
+            let new = match decided {
+                Ok(new) => {
+                    errors.push(None);
+                    new
+                }
+                Err(e) => {
+                    errors.push(Some(e));
+                    outcomes.push(WriteOutcome { old, new: None });
+                    continue;
+                }
+            };
             if old != new {
                 match &new {
                     Some(item) => {
@@ -94,8 +132,11 @@ impl Engine {
             }
             outcomes.push(WriteOutcome { old, new });
         }
+        if errors.iter().any(Option::is_some) {
+            return Err(GroupError::Decisions(errors));
+        }
         if !batch.is_empty() {
-            self.storage.commit(batch).await.map_err(crate::storage_error)?;
+            self.storage.commit(batch).await.map_err(|e| GroupError::Other(crate::storage_error(e)))?;
             for (entry, old, new) in stats {
                 entry.record_write(old, new);
             }
