@@ -156,11 +156,12 @@ impl Engine {
         self.clock.now_millis() as f64 / 1000.0
     }
 
-    /// A fresh table id: random, so ids never repeat across deletes and restarts.
-    fn new_table_id(&self) -> u64 {
-        let b = uuid::Uuid::new_v4().into_bytes();
-        u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-    }
+}
+
+/// A fresh table or index id: random, so ids never repeat across deletes and restarts.
+pub(crate) fn new_id() -> u64 {
+    let b = uuid::Uuid::new_v4().into_bytes();
+    u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
 }
 
 /// Maps a storage failure to what the client sees, logging the detail.

@@ -106,6 +106,9 @@ pub struct Throughput {
 /// A secondary index (global or local).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexDef {
+    /// Unique id of this index; prefixes its entries in the `index` keyspace.
+    #[serde(default)]
+    pub id: u64,
     /// Index name.
     pub name: String,
     /// Index key schema.

@@ -159,7 +159,7 @@ impl Engine {
         let now = self.now_seconds();
         let def = TableDef {
             name: name.clone(),
-            id: self.new_table_id(),
+            id: crate::new_id(),
             attribute_definitions: defs,
             key,
             billing_mode: billing.clone().unwrap_or_else(|| "PROVISIONED".into()),

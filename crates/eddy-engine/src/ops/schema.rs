@@ -181,6 +181,7 @@ pub fn index(
         _ => None,
     };
     Ok(IndexDef {
+        id: crate::new_id(),
         name,
         key,
         projection: Projection {
