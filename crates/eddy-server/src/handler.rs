@@ -13,6 +13,7 @@ use crate::service::{self, Service};
 use crate::sigv4::Verifier;
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Response, StatusCode};
 use bytes::Bytes;
 use eddy_engine::{Engine, RequestContext};
@@ -36,12 +37,11 @@ pub struct AppState {
 /// axum entry point (installed as the router's fallback, so it sees every request).
 pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response<Body> {
     let id = RequestId::next();
-    let span = tracing::info_span!(
-        "request",
-        request_id = id.as_str(),
-        op = tracing::field::Empty
-    );
-    guard_panics(serve(&state, req, &id), &id)
+    let (parts, body) = req.into_parts();
+    let service = Service::classify(&parts.method, parts.uri.path(), &parts.headers);
+    // Fields are given at creation: recording them later costs another formatting pass.
+    let span = tracing::info_span!("request", request_id = id.as_str(), op = service.op_name());
+    guard_panics(serve(&state, &parts, body, service, &id), &id)
         .instrument(span)
         .await
 }
@@ -64,11 +64,13 @@ async fn guard_panics(fut: impl Future<Output = Response<Body>>, id: &RequestId)
     }
 }
 
-async fn serve(state: &AppState, req: Request, id: &RequestId) -> Response<Body> {
-    let (parts, body) = req.into_parts();
-    let service = Service::classify(&parts.method, parts.uri.path(), &parts.headers);
-    tracing::Span::current().record("op", service.op_name());
-
+async fn serve(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+    service: Service<'_>,
+    id: &RequestId,
+) -> Response<Body> {
     match service {
         Service::HealthCheck => {
             // DynamoDB Local answers `GET /` with this 400; health checks key on it.

@@ -35,8 +35,8 @@ fn main() -> ExitCode {
             match runtime.block_on(serve::serve(args)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
+                    // Logged (not printed) so JSON log consumers see it as one event.
                     tracing::error!("{e}");
-                    eprintln!("error: {e}");
                     ExitCode::FAILURE
                 }
             }
