@@ -185,7 +185,7 @@ async fn index_writes_are_broken_down_per_index() -> TestResult {
     )
     .await?;
     let cc = out.consumed_capacity().expect("ConsumedCapacity");
-    assert_eq!(cc.capacity_units(), Some(4.0));
+    assert_eq!(cc.capacity_units(), Some(4.0), "{cc:?}");
     assert_eq!(cc.table().and_then(|c| c.capacity_units()), Some(1.0));
     let gsi = cc.global_secondary_indexes().expect("GSI breakdown");
     assert_eq!(gsi.get("gsi1").and_then(|c| c.capacity_units()), Some(2.0));
