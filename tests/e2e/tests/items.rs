@@ -166,6 +166,12 @@ async fn get_of_absent_item_has_no_item_and_delete_of_absent_is_ok() -> TestResu
     Ok(())
 }
 
+/// AWS's wording, then DynamoDB Local's.
+const RV_MSGS: &[&str] = &[
+    "ReturnValues can only be ALL_OLD or NONE",
+    "Return values set to invalid value",
+];
+
 #[tokio::test]
 async fn put_and_delete_return_values() -> TestResult {
     let (srv, t) = table().await;
@@ -190,10 +196,7 @@ async fn put_and_delete_return_values() -> TestResult {
         ReturnValue::UpdatedNew,
     ] {
         let e = api_err(put(item([("pk", s("r"))]), rv).await);
-        e.assert_contains(
-            "ValidationException",
-            &["Return values set to invalid value"],
-        );
+        e.assert("ValidationException", RV_MSGS);
     }
     assert_eq!(get_n(&get(&srv, &t, "r").await.unwrap(), "a"), Some("3"));
 
@@ -206,10 +209,7 @@ async fn put_and_delete_return_values() -> TestResult {
             .send()
             .await,
     );
-    e.assert_contains(
-        "ValidationException",
-        &["Return values set to invalid value"],
-    );
+    e.assert("ValidationException", RV_MSGS);
     let out = srv
         .client
         .delete_item()
