@@ -400,3 +400,21 @@ proptest! {
         prop_assert!(matches!(check(&v, &tampered, now), Err(ApiError::InvalidSignature(_))));
     }
 }
+
+#[test]
+fn date_header_is_accepted_when_x_amz_date_is_absent() {
+    let mut h = HeaderMap::new();
+    h.insert("date", "Thu, 01 Jan 2026 00:00:00 GMT".parse().expect("hv"));
+    assert_eq!(
+        request_date(&h, "").ok().as_deref(),
+        Some("20260101T000000Z")
+    );
+    h.insert("x-amz-date", "20260102T000000Z".parse().expect("hv"));
+    assert_eq!(
+        request_date(&h, "").ok().as_deref(),
+        Some("20260102T000000Z")
+    );
+    let err = request_date(&HeaderMap::new(), "AUTH").err();
+    assert!(matches!(err, Some(ApiError::IncompleteSignature(m))
+        if m == "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AUTH"));
+}
