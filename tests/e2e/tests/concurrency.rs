@@ -167,3 +167,53 @@ async fn concurrent_add_counters_lose_no_update() -> TestResult {
     assert_eq!(get_n(got.item().unwrap(), "n"), Some("200"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exactly_one_conditional_create_wins() -> TestResult {
+    let srv = TestServer::start_memory().await;
+    let t = unique_name("cc-create");
+    create_hash_table(&srv.client, &t).await?;
+    for round in 0..10 {
+        let key = format!("k{round}");
+        let tasks: Vec<_> = (0..12u32)
+            .map(|task| {
+                let client = srv.client.clone();
+                let (t, key) = (t.clone(), key.clone());
+                tokio::spawn(async move {
+                    let res = client
+                        .put_item()
+                        .table_name(&t)
+                        .item("pk", s(&key))
+                        .item("owner", n(&task.to_string()))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .send()
+                        .await;
+                    match res {
+                        Ok(_) => Some(task),
+                        Err(e) => {
+                            let e = e.into_service_error();
+                            assert!(e.is_conditional_check_failed_exception(), "{e:?}");
+                            None
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for task in tasks {
+            winners.extend(task.await?);
+        }
+        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+        let got = srv
+            .client
+            .get_item()
+            .table_name(&t)
+            .key("pk", s(&key))
+            .consistent_read(true)
+            .send()
+            .await?;
+        let owner = winners[0].to_string();
+        assert_eq!(get_n(got.item().unwrap(), "owner"), Some(owner.as_str()));
+    }
+    Ok(())
+}

@@ -8,10 +8,12 @@
 mod batch;
 mod capacity;
 mod concurrency;
+mod conditions;
 mod control_plane;
 mod control_plane_errors;
 mod durability;
 mod items;
+mod keys;
 mod legacy;
 mod smoke_binary;
 mod update_expr;
