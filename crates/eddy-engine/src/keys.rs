@@ -133,7 +133,11 @@ fn check_key_value(attr: &KeyAttr, v: &AttributeValue) -> Result<usize, ApiError
         )));
     }
     if len == 0 && ty != ScalarType::N {
-        let what = if ty == ScalarType::S { "string" } else { "binary" };
+        let what = if ty == ScalarType::S {
+            "string"
+        } else {
+            "binary"
+        };
         return Err(ApiError::validation(format!(
             "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {what} value. Key: {}",
             attr.name
@@ -205,21 +209,30 @@ pub fn check_index_keys(def: &TableDef, item: &Item) -> Result<(), ApiError> {
             if def.key.is_key(&attr.name) {
                 continue;
             }
-            let Some(value) = item.get(&attr.name) else { continue };
+            let Some(value) = item.get(&attr.name) else {
+                continue;
+            };
             let (ty, empty) = match value {
                 AttributeValue::S(s) => (ScalarType::S, s.is_empty()),
                 AttributeValue::N(_) => (ScalarType::N, false),
                 AttributeValue::B(b) => (ScalarType::B, b.is_empty()),
                 _ => (ScalarType::S, false),
             };
-            let scalar = matches!(value, AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_));
+            let scalar = matches!(
+                value,
+                AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_)
+            );
             if !scalar || ty != attr.ty {
                 return Err(ApiError::validation(
                     "One or more parameter values were invalid: Type mismatch for Index Key",
                 ));
             }
             if empty {
-                let what = if ty == ScalarType::S { "string" } else { "binary" };
+                let what = if ty == ScalarType::S {
+                    "string"
+                } else {
+                    "binary"
+                };
                 return Err(ApiError::validation(format!(
                     "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {what} value. IndexName: {}, IndexKey: {}",
                     index.name, attr.name

@@ -7,8 +7,8 @@
 //! parallel and share group commits. Multi-item writes lock their stripes in ascending
 //! order, so they cannot deadlock.
 
-use tokio::sync::{Mutex, OwnedMutexGuard};
 use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Number of stripes: large enough that unrelated keys rarely share one.
 const STRIPES: usize = 4096;

@@ -1,6 +1,8 @@
 //! BatchGetItem: up to 100 items across tables.
 
-use super::common::{CapacityMode, ExprParams, capacity_mode, check_table_name, decode, encode, read_units};
+use super::common::{
+    CapacityMode, ExprParams, capacity_mode, check_table_name, decode, encode, read_units,
+};
 use super::constraints::*;
 use crate::Engine;
 use crate::keys::key_from_param;
@@ -42,10 +44,16 @@ impl Engine {
         let input: Input = decode(body)?;
         let requests = input.request_items.unwrap_or_default();
         if requests.is_empty() {
-            return Err(ApiError::validation("BatchGetItem must have some requests set"));
+            return Err(ApiError::validation(
+                "BatchGetItem must have some requests set",
+            ));
         }
         let mut v = Violations::new();
-        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.one_of(
+            "returnConsumedCapacity",
+            input.return_consumed_capacity.as_deref(),
+            RETURN_CONSUMED_CAPACITY,
+        );
         v.finish()?;
         let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let mut total = 0;
@@ -60,7 +68,9 @@ impl Engine {
             total += n;
         }
         if total > 100 {
-            return Err(ApiError::validation("Too many items requested for the BatchGetItem call"));
+            return Err(ApiError::validation(
+                "Too many items requested for the BatchGetItem call",
+            ));
         }
         let mut plans = Vec::new();
         for (table, ka) in &requests {
@@ -77,11 +87,18 @@ impl Engine {
             for k in ka.keys.iter().flatten() {
                 let key = key_from_param(&entry.def.key, k)?;
                 if !seen.insert(key.encode(entry.def.id)) {
-                    return Err(ApiError::validation("Provided list of item keys contains duplicates"));
+                    return Err(ApiError::validation(
+                        "Provided list of item keys contains duplicates",
+                    ));
                 }
                 keys.push(key);
             }
-            plans.push((entry, keys, exprs.projection, ka.consistent_read.unwrap_or(false)));
+            plans.push((
+                entry,
+                keys,
+                exprs.projection,
+                ka.consistent_read.unwrap_or(false),
+            ));
         }
         let mut responses = BTreeMap::new();
         let mut capacity = Vec::new();

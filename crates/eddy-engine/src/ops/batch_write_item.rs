@@ -4,7 +4,8 @@
 //! applies each request independently), so `UnprocessedItems` is always empty.
 
 use super::common::{
-    CapacityMode, capacity_mode, check_table_name, consumed, decode, encode, touched_indexes, write_units,
+    CapacityMode, capacity_mode, check_table_name, consumed, decode, encode, touched_indexes,
+    write_units,
 };
 use super::constraints::*;
 use crate::Engine;
@@ -57,11 +58,21 @@ impl Engine {
         let input: Input = decode(body)?;
         let requests = input.request_items.unwrap_or_default();
         if requests.is_empty() {
-            return Err(ApiError::validation("BatchWriteItem cannot have a null or no requests set"));
+            return Err(ApiError::validation(
+                "BatchWriteItem cannot have a null or no requests set",
+            ));
         }
         let mut v = Violations::new();
-        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
-        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
+        v.one_of(
+            "returnConsumedCapacity",
+            input.return_consumed_capacity.as_deref(),
+            RETURN_CONSUMED_CAPACITY,
+        );
+        v.one_of(
+            "returnItemCollectionMetrics",
+            input.return_item_collection_metrics.as_deref(),
+            RETURN_ITEM_COLLECTION_METRICS,
+        );
         v.finish()?;
         let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let mut total = 0;
@@ -75,7 +86,9 @@ impl Engine {
             total += list.len();
         }
         if total > 25 {
-            return Err(ApiError::validation("Too many items requested for the BatchWriteItem call"));
+            return Err(ApiError::validation(
+                "Too many items requested for the BatchWriteItem call",
+            ));
         }
         let mut entries = Vec::new();
         for table in requests.keys() {
@@ -88,16 +101,22 @@ impl Engine {
             for req in list {
                 let (key, new) = match (req.put_request, req.delete_request) {
                     (Some(p), None) => {
-                        let item = p.item.ok_or_else(|| ApiError::validation("Item to put in PutItem cannot be null"))?;
+                        let item = p.item.ok_or_else(|| {
+                            ApiError::validation("Item to put in PutItem cannot be null")
+                        })?;
                         let key = key_of_item(&entry.def.key, &item)?;
                         if item_size(&item) > MAX_ITEM_SIZE {
-                            return Err(ApiError::validation("Item size has exceeded the maximum allowed size"));
+                            return Err(ApiError::validation(
+                                "Item size has exceeded the maximum allowed size",
+                            ));
                         }
                         (key, Some(item))
                     }
                     (None, Some(d)) => {
                         let k = d.key.ok_or_else(|| {
-                            ApiError::validation("Cannot have null key for GetItem, DeleteItem, or UpdateItem")
+                            ApiError::validation(
+                                "Cannot have null key for GetItem, DeleteItem, or UpdateItem",
+                            )
                         })?;
                         (key_from_param(&entry.def.key, &k)?, None)
                     }
@@ -108,7 +127,9 @@ impl Engine {
                     }
                 };
                 if !seen.insert(key.encode(entry.def.id)) {
-                    return Err(ApiError::validation("Provided list of item keys contains duplicates"));
+                    return Err(ApiError::validation(
+                        "Provided list of item keys contains duplicates",
+                    ));
                 }
                 writes.push(PlannedWrite {
                     entry,
@@ -126,7 +147,8 @@ impl Engine {
                 let mut units = 0.0;
                 let mut indexes: Vec<(bool, String, f64)> = Vec::new();
                 for o in it.by_ref().take(n) {
-                    units += write_units(o.old.as_ref().map(item_size), o.new.as_ref().map(item_size));
+                    units +=
+                        write_units(o.old.as_ref().map(item_size), o.new.as_ref().map(item_size));
                     for (g, name, u) in touched_indexes(entry, o.old.as_ref(), o.new.as_ref()) {
                         match indexes.iter_mut().find(|i| i.1 == name) {
                             Some(i) => i.2 += u,

@@ -152,19 +152,21 @@ impl ExprParams<'_> {
                 "ExpressionAttributeNames must not be empty",
             ));
         }
-        if let Some(names) = self.names {
-            if let Some(bad) = names.keys().find(|k| !k.starts_with('#')) {
-                return Err(ApiError::validation(format!(
-                    "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{bad}\""
-                )));
-            }
+        if let Some(bad) = self
+            .names
+            .and_then(|n| n.keys().find(|k| !k.starts_with('#')))
+        {
+            return Err(ApiError::validation(format!(
+                "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{bad}\""
+            )));
         }
-        if let Some(values) = self.values {
-            if let Some(bad) = values.keys().find(|k| !k.starts_with(':')) {
-                return Err(ApiError::validation(format!(
-                    "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{bad}\""
-                )));
-            }
+        if let Some(bad) = self
+            .values
+            .and_then(|v| v.keys().find(|k| !k.starts_with(':')))
+        {
+            return Err(ApiError::validation(format!(
+                "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{bad}\""
+            )));
         }
         let mut attrs = ExprAttrs::new(self.names, self.values);
         let mut out = Exprs::default();
@@ -206,7 +208,9 @@ impl ExprParams<'_> {
         if let Some(names) = self.attributes_to_get {
             let mut seen = std::collections::HashSet::new();
             if names.iter().any(|n| !seen.insert(n)) {
-                return Err(ApiError::validation("Cannot have two attributes with the same name"));
+                return Err(ApiError::validation(
+                    "Cannot have two attributes with the same name",
+                ));
             }
             out.projection = Some(eddy_expr::projection_from_attributes_to_get(names));
         }
@@ -263,7 +267,10 @@ pub fn consumed(
     m.insert("CapacityUnits".into(), json!(total));
     if mode == CapacityMode::Indexes {
         m.insert("Table".into(), json!({"CapacityUnits": table_units}));
-        for (global, key) in [(false, "LocalSecondaryIndexes"), (true, "GlobalSecondaryIndexes")] {
+        for (global, key) in [
+            (false, "LocalSecondaryIndexes"),
+            (true, "GlobalSecondaryIndexes"),
+        ] {
             let group: Map<String, Value> = indexes
                 .iter()
                 .filter(|i| i.0 == global)
@@ -294,7 +301,11 @@ pub fn touched_indexes(
             let project = |item: Option<&Item>| {
                 item.filter(|i| {
                     i.contains_key(&index.key.hash.name)
-                        && index.key.range.as_ref().is_none_or(|r| i.contains_key(&r.name))
+                        && index
+                            .key
+                            .range
+                            .as_ref()
+                            .is_none_or(|r| i.contains_key(&r.name))
                 })
                 .map(|i| project_for_index(def, index, i))
             };
@@ -303,7 +314,9 @@ pub fn touched_indexes(
             let same_key = |a: &Item, b: &Item| {
                 let k = &index.key;
                 a.get(&k.hash.name) == b.get(&k.hash.name)
-                    && k.range.as_ref().is_none_or(|r| a.get(&r.name) == b.get(&r.name))
+                    && k.range
+                        .as_ref()
+                        .is_none_or(|r| a.get(&r.name) == b.get(&r.name))
             };
             let cost = match (&o, &n) {
                 (None, None) => return None,
@@ -318,7 +331,11 @@ pub fn touched_indexes(
 }
 
 /// The entry an index holds for `item`: table keys, index keys and projected attributes.
-fn project_for_index(def: &crate::model::TableDef, index: &crate::model::IndexDef, item: &Item) -> Item {
+fn project_for_index(
+    def: &crate::model::TableDef,
+    index: &crate::model::IndexDef,
+    item: &Item,
+) -> Item {
     let keep = |name: &str| {
         def.key.is_key(name)
             || index.key.is_key(name)

@@ -55,24 +55,68 @@ impl Violations {
         };
         let len = name.chars().count();
         if len < 3 {
-            self.push(Some(name), member, "Member must have length greater than or equal to 3");
+            self.push(
+                Some(name),
+                member,
+                "Member must have length greater than or equal to 3",
+            );
         }
         if len > 255 {
-            self.push(Some(name), member, "Member must have length less than or equal to 255");
+            self.push(
+                Some(name),
+                member,
+                "Member must have length less than or equal to 255",
+            );
         }
-        let pattern_ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        let pattern_ok = name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
         if !pattern_ok {
-            self.push(Some(name), member, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+            self.push(
+                Some(name),
+                member,
+                "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+            );
+        }
+    }
+
+    /// A required member of any type (only its presence is checked).
+    pub fn not_null(&mut self, member: &str, present: bool) {
+        if !present {
+            self.push(None, member, "Member must not be null");
+        }
+    }
+
+    /// A string member's length in `min..=max` characters (absent values pass).
+    pub fn length(&mut self, member: &str, v: Option<&str>, min: usize, max: usize) {
+        let Some(s) = v else { return };
+        let len = s.chars().count();
+        if len < min {
+            self.push(
+                Some(s),
+                member,
+                &format!("Member must have length greater than or equal to {min}"),
+            );
+        }
+        if len > max {
+            self.push(
+                Some(s),
+                member,
+                &format!("Member must have length less than or equal to {max}"),
+            );
         }
     }
 
     /// An enum member.
     pub fn one_of(&mut self, member: &str, v: Option<&str>, allowed: &[&str]) {
-        if let Some(v) = v {
-            if !allowed.contains(&v) {
-                let set = format!("Member must satisfy enum value set: [{}]", allowed.join(", "));
-                self.push(Some(v), member, &set);
-            }
+        if let Some(v) = v
+            && !allowed.contains(&v)
+        {
+            let set = format!(
+                "Member must satisfy enum value set: [{}]",
+                allowed.join(", ")
+            );
+            self.push(Some(v), member, &set);
         }
     }
 
@@ -80,7 +124,10 @@ impl Violations {
     pub fn finish(self) -> Result<(), ApiError> {
         match self.0.len() {
             0 => Ok(()),
-            1 => Err(ApiError::validation(format!("1 validation error detected: {}", self.0[0]))),
+            1 => Err(ApiError::validation(format!(
+                "1 validation error detected: {}",
+                self.0[0]
+            ))),
             n => Err(ApiError::validation(format!(
                 "{n} validation errors detected: {}",
                 self.0.join("; ")

@@ -48,7 +48,11 @@ const STREAM_VIEW_TYPE: &[&str] = &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGE
 
 fn check_stream_spec(s: &StreamSpecIn) -> Result<(), ApiError> {
     let mut c = Violations::new();
-    c.one_of("streamSpecification.streamViewType", s.stream_view_type.as_deref(), STREAM_VIEW_TYPE);
+    c.one_of(
+        "streamSpecification.streamViewType",
+        s.stream_view_type.as_deref(),
+        STREAM_VIEW_TYPE,
+    );
     c.finish()?;
     match (s.stream_enabled, s.stream_view_type.as_deref()) {
         (None, _) => Err(invalid("Stream StreamEnabled was null")),
@@ -80,32 +84,41 @@ impl Engine {
         }
         c.table_name("tableName", input.table_name.as_deref(), true);
         for (i, k) in input.key_schema.iter().flatten().enumerate() {
-            c.one_of(&format!("keySchema.{}.member.keyType", i + 1), k.key_type.as_deref(), KEY_TYPE);
+            c.one_of(
+                &format!("keySchema.{}.member.keyType", i + 1),
+                k.key_type.as_deref(),
+                KEY_TYPE,
+            );
         }
         c.one_of("billingMode", input.billing_mode.as_deref(), BILLING_MODE);
         c.one_of("tableClass", input.table_class.as_deref(), TABLE_CLASS);
         c.finish()?;
         let name = input.table_name.clone().unwrap_or_default();
         if input.key_schema.as_ref().is_none_or(Vec::is_empty) {
-            return Err(invalid("No defined key schema.  A key schema containing at least a hash key must be defined for all tables"));
+            return Err(invalid(
+                "No defined key schema.  A key schema containing at least a hash key must be defined for all tables",
+            ));
         }
         let defs = schema::attribute_definitions(input.attribute_definitions.as_deref())?;
         let key = schema::key_schema(input.key_schema.as_deref(), &defs)?;
-        let billing = match input.billing_mode.as_deref() {
-            None => None,
-            Some(m) => Some(m.to_string()),
-        };
+        let billing = input.billing_mode.clone();
         let on_demand = billing.as_deref() == Some("PAY_PER_REQUEST");
         let throughput = match (on_demand, input.provisioned_throughput) {
             (true, Some(_)) => {
-                return Err(invalid("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                return Err(invalid(
+                    "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+                ));
             }
             (true, None) => Throughput { read: 0, write: 0 },
             (false, Some(t)) => schema::throughput(t)?,
             (false, None) if billing.is_some() => {
-                return Err(invalid("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+                return Err(invalid(
+                    "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+                ));
             }
-            (false, None) => return Err(invalid("No provisioned throughput specified for the table")),
+            (false, None) => {
+                return Err(invalid("No provisioned throughput specified for the table"));
+            }
         };
         let mut gsis = Vec::new();
         if let Some(list) = &input.global_secondary_indexes {
@@ -125,7 +138,9 @@ impl Engine {
                 return Err(invalid("ListOfLocalSecondaryIndexes must not be empty"));
             }
             if list.len() > 5 {
-                return Err(invalid("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5"));
+                return Err(invalid(
+                    "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+                ));
             }
             for i in list {
                 lsis.push(schema::index(i, false, &key, &defs, !on_demand)?);
@@ -134,19 +149,28 @@ impl Engine {
         for (list, kind) in [(&gsis, "global"), (&lsis, "local")] {
             let mut names = HashSet::new();
             if list.iter().any(|i| !names.insert(i.name.as_str())) {
-                return Err(invalid(&format!("Two {kind} secondary indices have the same name")));
+                return Err(invalid(&format!(
+                    "Two {kind} secondary indices have the same name"
+                )));
             }
         }
         if gsis.iter().any(|g| lsis.iter().any(|l| l.name == g.name)) {
-            return Err(invalid("Local Secondary Indices AND Global Secondary Indices must have different names"));
+            return Err(invalid(
+                "Local Secondary Indices AND Global Secondary Indices must have different names",
+            ));
         }
         let used: HashSet<&str> = std::iter::once(&key)
             .chain(gsis.iter().map(|i| &i.key))
             .chain(lsis.iter().map(|i| &i.key))
-            .flat_map(|k| std::iter::once(k.hash.name.as_str()).chain(k.range.as_ref().map(|r| r.name.as_str())))
+            .flat_map(|k| {
+                std::iter::once(k.hash.name.as_str())
+                    .chain(k.range.as_ref().map(|r| r.name.as_str()))
+            })
             .collect();
         if defs.iter().any(|d| !used.contains(d.name.as_str())) {
-            return Err(invalid("The number of attributes in key schema must match the number of attributes defined in attribute definitions."));
+            return Err(invalid(
+                "The number of attributes in key schema must match the number of attributes defined in attribute definitions.",
+            ));
         }
         let tags = validate_tags(input.tags.as_deref().unwrap_or(&[]))?;
         if let Some(s) = &input.stream_specification {
@@ -154,7 +178,9 @@ impl Engine {
         }
         let _guard = self.ddl_lock.lock().await;
         if self.catalog.get(&name).is_some() {
-            return Err(ApiError::ResourceInUse("Cannot create preexisting table".into()));
+            return Err(ApiError::ResourceInUse(
+                "Cannot create preexisting table".into(),
+            ));
         }
         let now = self.now_seconds();
         let def = TableDef {
@@ -172,12 +198,22 @@ impl Engine {
             billing_mode_updated_at: now,
             deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
             table_class: input.table_class,
+            ttl: Default::default(),
         };
         let mut batch = WriteBatch::new();
         Catalog::stage_put(&mut batch, &def, TableStats::default());
-        self.storage.commit(batch).await.map_err(crate::storage_error)?;
-        let desc = def.describe("CREATING", TableStats::default(), &self.config.region, &self.config.account_id);
-        self.catalog.put(Arc::new(TableEntry::new(def, TableStats::default())));
+        self.storage
+            .commit(batch)
+            .await
+            .map_err(crate::storage_error)?;
+        let desc = def.describe(
+            "CREATING",
+            TableStats::default(),
+            &self.config.region,
+            &self.config.account_id,
+        );
+        self.catalog
+            .put(Arc::new(TableEntry::new(def, TableStats::default())));
         Ok(serde_json::to_vec(&json!({ "TableDescription": desc })).unwrap_or_default())
     }
 }

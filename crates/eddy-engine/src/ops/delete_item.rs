@@ -1,6 +1,8 @@
 //! DeleteItem: remove one item by primary key, optionally conditionally.
 
-use super::common::{ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units};
+use super::common::{
+    ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units,
+};
 use super::constraints::*;
 use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
 use crate::Engine;
@@ -45,11 +47,31 @@ impl Engine {
         let input: Input = decode(body)?;
         let mut v = Violations::new();
         v.table_name("tableName", input.table_name.as_deref(), true);
-        v.one_of("conditionalOperator", input.conditional_operator.as_deref(), CONDITIONAL_OPERATOR);
-        v.one_of("returnValues", input.return_values.as_deref(), RETURN_VALUES);
-        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
-        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
-        v.one_of("returnValuesOnConditionCheckFailure", input.return_values_on_condition_check_failure.as_deref(), RETURN_VALUES_ON_CCF);
+        v.one_of(
+            "conditionalOperator",
+            input.conditional_operator.as_deref(),
+            CONDITIONAL_OPERATOR,
+        );
+        v.one_of(
+            "returnValues",
+            input.return_values.as_deref(),
+            RETURN_VALUES,
+        );
+        v.one_of(
+            "returnConsumedCapacity",
+            input.return_consumed_capacity.as_deref(),
+            RETURN_CONSUMED_CAPACITY,
+        );
+        v.one_of(
+            "returnItemCollectionMetrics",
+            input.return_item_collection_metrics.as_deref(),
+            RETURN_ITEM_COLLECTION_METRICS,
+        );
+        v.one_of(
+            "returnValuesOnConditionCheckFailure",
+            input.return_values_on_condition_check_failure.as_deref(),
+            RETURN_VALUES_ON_CCF,
+        );
         v.finish()?;
         let Some(key) = input.key else {
             return Err(ApiError::validation(
@@ -57,7 +79,8 @@ impl Engine {
             ));
         };
         let rv = ReturnValues::parse(input.return_values.as_deref(), false)?;
-        let on_fail = on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
+        let on_fail =
+            on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
         let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let exprs = ExprParams {
             condition: input.condition_expression.as_deref(),
@@ -74,11 +97,13 @@ impl Engine {
         let condition = exprs.condition;
         let outcome = self
             .write_one(&entry, key.clone(), move |old| {
-                if let Some(c) = &condition {
-                    let empty = Item::new();
-                    if !c.eval(old.unwrap_or(&empty))? {
-                        return Err(ApiError::condition_failed(on_fail.then(|| old.cloned()).flatten()));
-                    }
+                let empty = Item::new();
+                if let Some(c) = &condition
+                    && !c.eval(old.unwrap_or(&empty))?
+                {
+                    return Err(ApiError::condition_failed(
+                        on_fail.then(|| old.cloned()).flatten(),
+                    ));
                 }
                 Ok(None)
             })
@@ -86,7 +111,12 @@ impl Engine {
         let old_size = outcome.old.as_ref().map(item_size);
         let indexes = touched_indexes(&entry, outcome.old.as_ref(), None);
         let out = Output {
-            consumed_capacity: consumed(cap, &entry.def.name, write_units(old_size, None), &indexes),
+            consumed_capacity: consumed(
+                cap,
+                &entry.def.name,
+                write_units(old_size, None),
+                &indexes,
+            ),
             item_collection_metrics: item_collection_metrics(
                 &entry,
                 input.return_item_collection_metrics.as_deref(),

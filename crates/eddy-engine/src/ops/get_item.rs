@@ -37,7 +37,11 @@ impl Engine {
         let input: Input = decode(body)?;
         let mut v = Violations::new();
         v.table_name("tableName", input.table_name.as_deref(), true);
-        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
+        v.one_of(
+            "returnConsumedCapacity",
+            input.return_consumed_capacity.as_deref(),
+            RETURN_CONSUMED_CAPACITY,
+        );
         v.finish()?;
         let Some(key) = input.key else {
             return Err(ApiError::validation(

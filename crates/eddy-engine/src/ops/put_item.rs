@@ -1,6 +1,8 @@
 //! PutItem: create or replace one item, optionally conditionally.
 
-use super::common::{ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units};
+use super::common::{
+    ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units,
+};
 use super::constraints::*;
 use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
 use crate::Engine;
@@ -45,17 +47,40 @@ impl Engine {
         let input: Input = decode(body)?;
         let mut v = Violations::new();
         v.table_name("tableName", input.table_name.as_deref(), true);
-        v.one_of("returnValues", input.return_values.as_deref(), RETURN_VALUES);
-        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
-        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
-        v.one_of("conditionalOperator", input.conditional_operator.as_deref(), CONDITIONAL_OPERATOR);
-        v.one_of("returnValuesOnConditionCheckFailure", input.return_values_on_condition_check_failure.as_deref(), RETURN_VALUES_ON_CCF);
+        v.one_of(
+            "returnValues",
+            input.return_values.as_deref(),
+            RETURN_VALUES,
+        );
+        v.one_of(
+            "returnConsumedCapacity",
+            input.return_consumed_capacity.as_deref(),
+            RETURN_CONSUMED_CAPACITY,
+        );
+        v.one_of(
+            "returnItemCollectionMetrics",
+            input.return_item_collection_metrics.as_deref(),
+            RETURN_ITEM_COLLECTION_METRICS,
+        );
+        v.one_of(
+            "conditionalOperator",
+            input.conditional_operator.as_deref(),
+            CONDITIONAL_OPERATOR,
+        );
+        v.one_of(
+            "returnValuesOnConditionCheckFailure",
+            input.return_values_on_condition_check_failure.as_deref(),
+            RETURN_VALUES_ON_CCF,
+        );
         v.finish()?;
         let Some(item) = input.item else {
-            return Err(ApiError::validation("Item to put in PutItem cannot be null"));
+            return Err(ApiError::validation(
+                "Item to put in PutItem cannot be null",
+            ));
         };
         let rv = ReturnValues::parse(input.return_values.as_deref(), false)?;
-        let on_fail = on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
+        let on_fail =
+            on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
         let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let exprs = ExprParams {
             condition: input.condition_expression.as_deref(),
@@ -70,16 +95,20 @@ impl Engine {
         let entry = self.table(input.table_name.as_deref())?;
         let key = key_of_item(&entry.def.key, &item)?;
         if item_size(&item) > MAX_ITEM_SIZE {
-            return Err(ApiError::validation("Item size has exceeded the maximum allowed size"));
+            return Err(ApiError::validation(
+                "Item size has exceeded the maximum allowed size",
+            ));
         }
         let condition = exprs.condition;
         let outcome = self
             .write_one(&entry, key.clone(), move |old| {
-                if let Some(c) = &condition {
-                    let empty = Item::new();
-                    if !c.eval(old.unwrap_or(&empty))? {
-                        return Err(ApiError::condition_failed(on_fail.then(|| old.cloned()).flatten()));
-                    }
+                let empty = Item::new();
+                if let Some(c) = &condition
+                    && !c.eval(old.unwrap_or(&empty))?
+                {
+                    return Err(ApiError::condition_failed(
+                        on_fail.then(|| old.cloned()).flatten(),
+                    ));
                 }
                 Ok(Some(item))
             })
@@ -89,7 +118,12 @@ impl Engine {
         let indexes = touched_indexes(&entry, outcome.old.as_ref(), outcome.new.as_ref());
         let out = Output {
             attributes: rv.select(outcome.old, outcome.new, None),
-            consumed_capacity: consumed(cap, &entry.def.name, write_units(old_size, new_size), &indexes),
+            consumed_capacity: consumed(
+                cap,
+                &entry.def.name,
+                write_units(old_size, new_size),
+                &indexes,
+            ),
             item_collection_metrics: item_collection_metrics(
                 &entry,
                 input.return_item_collection_metrics.as_deref(),

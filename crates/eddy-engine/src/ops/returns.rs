@@ -33,13 +33,20 @@ impl ReturnValues {
             _ => Self::None,
         };
         if !update && !matches!(rv, Self::None | Self::AllOld) {
-            return Err(ApiError::validation("ReturnValues can only be ALL_OLD or NONE"));
+            return Err(ApiError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ));
         }
         Ok(rv)
     }
 
     /// The `Attributes` to return (absent when empty, as DynamoDB does).
-    pub fn select(self, old: Option<Item>, new: Option<Item>, updated: Option<&Projection>) -> Option<Item> {
+    pub fn select(
+        self,
+        old: Option<Item>,
+        new: Option<Item>,
+        updated: Option<&Projection>,
+    ) -> Option<Item> {
         let picked = match self {
             Self::None => None,
             Self::AllOld => old,
@@ -63,7 +70,11 @@ pub fn on_condition_failure(v: Option<&str>) -> bool {
 }
 
 /// `ItemCollectionMetrics` for tables with local secondary indexes when SIZE is asked.
-pub fn item_collection_metrics(entry: &TableEntry, mode: Option<&str>, key: &PrimaryKey) -> Option<Value> {
+pub fn item_collection_metrics(
+    entry: &TableEntry,
+    mode: Option<&str>,
+    key: &PrimaryKey,
+) -> Option<Value> {
     if mode != Some("SIZE") || entry.def.lsis.is_empty() {
         return None;
     }

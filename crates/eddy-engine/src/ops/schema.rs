@@ -54,8 +54,12 @@ fn v(msg: &str) -> ApiError {
 }
 
 /// Checks attribute definitions: types and duplicates.
-pub fn attribute_definitions(defs: Option<&[AttributeDefinitionIn]>) -> Result<Vec<KeyAttr>, ApiError> {
-    let defs = defs.filter(|d| !d.is_empty()).ok_or_else(|| v("No Attribute Schema Defined"))?;
+pub fn attribute_definitions(
+    defs: Option<&[AttributeDefinitionIn]>,
+) -> Result<Vec<KeyAttr>, ApiError> {
+    let defs = defs
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| v("No Attribute Schema Defined"))?;
     let mut out = Vec::with_capacity(defs.len());
     let mut seen = HashSet::new();
     for d in defs {
@@ -74,12 +78,17 @@ pub fn attribute_definitions(defs: Option<&[AttributeDefinitionIn]>) -> Result<V
 }
 
 /// Checks a key schema (table or index) against the attribute definitions.
-pub fn key_schema(elems: Option<&[KeySchemaElementIn]>, defs: &[KeyAttr]) -> Result<KeySchema, ApiError> {
+pub fn key_schema(
+    elems: Option<&[KeySchemaElementIn]>,
+    defs: &[KeyAttr],
+) -> Result<KeySchema, ApiError> {
     let elems = elems.filter(|e| !e.is_empty()).ok_or_else(|| {
         v("No defined key schema.  A key schema containing at least a hash key must be defined for all tables")
     })?;
     if elems.len() > 2 {
-        return Err(v("Key Schema too big.  Key Schema must at most consist of the hash and range key of a table"));
+        return Err(v(
+            "Key Schema too big.  Key Schema must at most consist of the hash and range key of a table",
+        ));
     }
     let mut names = Vec::new();
     for e in elems {
@@ -95,18 +104,25 @@ pub fn key_schema(elems: Option<&[KeySchemaElementIn]>, defs: &[KeyAttr]) -> Res
     }
     if names[0].1 != "HASH" {
         if names.len() == 2 && names[1].1 == "HASH" {
-            return Err(v("Invalid key order. Hash Key must be specified first in key schema, Range Key must be specifed second"));
+            return Err(v(
+                "Invalid key order. Hash Key must be specified first in key schema, Range Key must be specifed second",
+            ));
         }
-        return Err(v("No Hash Key specified in schema.  All Dynamo DB tables must have exactly one hash key"));
+        return Err(v(
+            "No Hash Key specified in schema.  All Dynamo DB tables must have exactly one hash key",
+        ));
     }
     if names.len() == 2 && names[1].1 != "RANGE" {
-        return Err(v("Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key"));
+        return Err(v(
+            "Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key",
+        ));
     }
     let lookup = |n: &str, what: &str| {
-        defs.iter()
-            .find(|d| d.name == n)
-            .cloned()
-            .ok_or_else(|| v(&format!("{what} Key not specified in Attribute Definitions.  Type unknown.")))
+        defs.iter().find(|d| d.name == n).cloned().ok_or_else(|| {
+            v(&format!(
+                "{what} Key not specified in Attribute Definitions.  Type unknown."
+            ))
+        })
     };
     let hash = lookup(&names[0].0, "Hash")?;
     let range = match names.get(1) {
@@ -120,7 +136,9 @@ pub fn key_schema(elems: Option<&[KeySchemaElementIn]>, defs: &[KeyAttr]) -> Res
 pub fn throughput(t: ThroughputIn) -> Result<Throughput, ApiError> {
     match (t.read_capacity_units, t.write_capacity_units) {
         (Some(r), Some(w)) if r >= 1 && w >= 1 => Ok(Throughput { read: r, write: w }),
-        _ => Err(v("Table read and write throughput must be at least 1, and cannot be null")),
+        _ => Err(v(
+            "Table read and write throughput must be at least 1, and cannot be null",
+        )),
     }
 }
 
@@ -134,36 +152,51 @@ pub fn index(
 ) -> Result<IndexDef, ApiError> {
     let name = i.index_name.clone().unwrap_or_default();
     if !super::common::valid_name(&name) {
-        return Err(v("Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"));
+        return Err(v(
+            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
+        ));
     }
     for e in i.key_schema.iter().flatten() {
-        if let Some(n) = &e.attribute_name {
-            if !defs.iter().any(|d| &d.name == n) {
-                return Err(v(&format!("Attribute {n} is not defined in AttributeDefinitions")));
-            }
+        if let Some(n) = &e.attribute_name
+            && !defs.iter().any(|d| &d.name == n)
+        {
+            return Err(v(&format!(
+                "Attribute {n} is not defined in AttributeDefinitions"
+            )));
         }
     }
     let key = key_schema(i.key_schema.as_deref(), defs)?;
     if !global {
         if table.range.is_none() {
-            return Err(v("Local Secondary indices are not allowed on hash tables, only hash and range tables"));
+            return Err(v(
+                "Local Secondary indices are not allowed on hash tables, only hash and range tables",
+            ));
         }
         if key.range.is_none() {
             return Err(v("Local secondary indices must have a range key"));
         }
         if key.hash != table.hash {
-            return Err(v("Local Secondary indices must have the same hash key as the main table"));
+            return Err(v(
+                "Local Secondary indices must have the same hash key as the main table",
+            ));
         }
     }
-    let p = i.projection.clone().ok_or_else(|| v("Indexes must have a projection specified"))?;
+    let p = i
+        .projection
+        .clone()
+        .ok_or_else(|| v("Indexes must have a projection specified"))?;
     let pt = p.projection_type.clone().unwrap_or_default();
     match pt.as_str() {
         "ALL" | "KEYS_ONLY" if p.non_key_attributes.is_some() => {
-            return Err(v("No attributes should be specified to be projected unless projection type is INCLUDE"));
+            return Err(v(
+                "No attributes should be specified to be projected unless projection type is INCLUDE",
+            ));
         }
         "ALL" | "KEYS_ONLY" => {}
         "INCLUDE" if p.non_key_attributes.as_ref().is_none_or(Vec::is_empty) => {
-            return Err(v("If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well"));
+            return Err(v(
+                "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
+            ));
         }
         "INCLUDE" => {}
         other => return Err(v(&format!("Unknown ProjectionType: {other}"))),
@@ -171,7 +204,9 @@ pub fn index(
     let tp = match (global, provisioned, i.provisioned_throughput) {
         (true, true, Some(t)) => Some(throughput(t)?),
         (true, true, None) => {
-            return Err(v("No provisioned throughput specified for the global secondary index"));
+            return Err(v(
+                "No provisioned throughput specified for the global secondary index",
+            ));
         }
         (true, false, Some(_)) => {
             return Err(v(&format!(

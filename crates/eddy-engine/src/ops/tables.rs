@@ -33,7 +33,12 @@ impl Engine {
     pub(crate) async fn describe_table(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: TableNameInput = decode(body)?;
         let entry = self.table_ddl(input.table_name.as_deref())?;
-        let desc = entry.def.describe("ACTIVE", entry.stats(), &self.config.region, &self.config.account_id);
+        let desc = entry.def.describe(
+            "ACTIVE",
+            entry.stats(),
+            &self.config.region,
+            &self.config.account_id,
+        );
         Ok(to_vec(&json!({ "Table": desc })))
     }
 
@@ -42,8 +47,14 @@ impl Engine {
         let input: ListTablesInput = decode(body)?;
         let limit = match input.limit {
             None => 100,
-            Some(l) if l < 1 => return Err(ApiError::validation("Limit must be greater than or equal to 1")),
-            Some(l) if l > 100 => return Err(ApiError::validation("Limit in ListTables must be <= 100")),
+            Some(l) if l < 1 => {
+                return Err(ApiError::validation(
+                    "Limit must be greater than or equal to 1",
+                ));
+            }
+            Some(l) if l > 100 => {
+                return Err(ApiError::validation("Limit in ListTables must be <= 100"));
+            }
             Some(l) => l as usize,
         };
         let start = input.exclusive_start_table_name;
@@ -77,9 +88,17 @@ impl Engine {
         }
         let mut batch = WriteBatch::new();
         batch.delete(CATALOG, entry.def.name.as_bytes().to_vec());
-        self.storage.commit(batch).await.map_err(crate::storage_error)?;
+        self.storage
+            .commit(batch)
+            .await
+            .map_err(crate::storage_error)?;
         self.catalog.remove(&entry.def.name);
-        let desc = entry.def.describe("DELETING", entry.stats(), &self.config.region, &self.config.account_id);
+        let desc = entry.def.describe(
+            "DELETING",
+            entry.stats(),
+            &self.config.region,
+            &self.config.account_id,
+        );
         let storage = self.storage.clone();
         let table_id = entry.def.id;
         tokio::spawn(async move { purge_items(storage, table_id).await });
@@ -144,7 +163,9 @@ pub(crate) async fn sweep_orphans(
             Ok(p) => p,
             Err(_) => return,
         };
-        let Some((key, _)) = first.into_iter().next() else { return };
+        let Some((key, _)) = first.into_iter().next() else {
+            return;
+        };
         let Some(id_bytes) = key.get(..8) else { return };
         let mut id = [0u8; 8];
         id.copy_from_slice(id_bytes);

@@ -1,6 +1,8 @@
 //! UpdateItem: modify (or create) one item with an UpdateExpression or AttributeUpdates.
 
-use super::common::{ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units};
+use super::common::{
+    ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units,
+};
 use super::constraints::*;
 use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
 use crate::Engine;
@@ -47,11 +49,31 @@ impl Engine {
         let input: Input = decode(body)?;
         let mut v = Violations::new();
         v.table_name("tableName", input.table_name.as_deref(), true);
-        v.one_of("conditionalOperator", input.conditional_operator.as_deref(), CONDITIONAL_OPERATOR);
-        v.one_of("returnValues", input.return_values.as_deref(), RETURN_VALUES);
-        v.one_of("returnConsumedCapacity", input.return_consumed_capacity.as_deref(), RETURN_CONSUMED_CAPACITY);
-        v.one_of("returnItemCollectionMetrics", input.return_item_collection_metrics.as_deref(), RETURN_ITEM_COLLECTION_METRICS);
-        v.one_of("returnValuesOnConditionCheckFailure", input.return_values_on_condition_check_failure.as_deref(), RETURN_VALUES_ON_CCF);
+        v.one_of(
+            "conditionalOperator",
+            input.conditional_operator.as_deref(),
+            CONDITIONAL_OPERATOR,
+        );
+        v.one_of(
+            "returnValues",
+            input.return_values.as_deref(),
+            RETURN_VALUES,
+        );
+        v.one_of(
+            "returnConsumedCapacity",
+            input.return_consumed_capacity.as_deref(),
+            RETURN_CONSUMED_CAPACITY,
+        );
+        v.one_of(
+            "returnItemCollectionMetrics",
+            input.return_item_collection_metrics.as_deref(),
+            RETURN_ITEM_COLLECTION_METRICS,
+        );
+        v.one_of(
+            "returnValuesOnConditionCheckFailure",
+            input.return_values_on_condition_check_failure.as_deref(),
+            RETURN_VALUES_ON_CCF,
+        );
         v.finish()?;
         let Some(key_param) = input.key else {
             return Err(ApiError::validation(
@@ -59,7 +81,8 @@ impl Engine {
             ));
         };
         let rv = ReturnValues::parse(input.return_values.as_deref(), true)?;
-        let on_fail = on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
+        let on_fail =
+            on_condition_failure(input.return_values_on_condition_check_failure.as_deref());
         let cap = capacity_mode(input.return_consumed_capacity.as_deref());
         let exprs = ExprParams {
             condition: input.condition_expression.as_deref(),
@@ -76,12 +99,14 @@ impl Engine {
         let entry = self.table(input.table_name.as_deref())?;
         let schema = &entry.def.key;
         let key = key_from_param(schema, &key_param)?;
-        if let Some(u) = &exprs.update {
-            if let Some(k) = u.top_level_names().into_iter().find(|n| schema.is_key(n)) {
-                return Err(ApiError::validation(format!(
-                    "One or more parameter values were invalid: Cannot update attribute {k}. This attribute is part of the key"
-                )));
-            }
+        let key_update = exprs
+            .update
+            .as_ref()
+            .and_then(|u| u.top_level_names().into_iter().find(|n| schema.is_key(n)));
+        if let Some(k) = key_update {
+            return Err(ApiError::validation(format!(
+                "One or more parameter values were invalid: Cannot update attribute {k}. This attribute is part of the key"
+            )));
         }
         let updated_paths = exprs.update.as_ref().map(|u| u.updated_paths());
         let condition = exprs.condition;
@@ -90,10 +115,12 @@ impl Engine {
         let outcome = self
             .write_one(&entry, key.clone(), move |old| {
                 let empty = Item::new();
-                if let Some(c) = &condition {
-                    if !c.eval(old.unwrap_or(&empty))? {
-                        return Err(ApiError::condition_failed(on_fail.then(|| old.cloned()).flatten()));
-                    }
+                if let Some(c) = &condition
+                    && !c.eval(old.unwrap_or(&empty))?
+                {
+                    return Err(ApiError::condition_failed(
+                        on_fail.then(|| old.cloned()).flatten(),
+                    ));
                 }
                 let mut item = old.cloned().unwrap_or_else(|| key_item.clone());
                 let Some(u) = &update else {
@@ -116,7 +143,12 @@ impl Engine {
         let new_size = outcome.new.as_ref().map(item_size);
         let indexes = touched_indexes(&entry, outcome.old.as_ref(), outcome.new.as_ref());
         let out = Output {
-            consumed_capacity: consumed(cap, &entry.def.name, write_units(old_size, new_size), &indexes),
+            consumed_capacity: consumed(
+                cap,
+                &entry.def.name,
+                write_units(old_size, new_size),
+                &indexes,
+            ),
             item_collection_metrics: item_collection_metrics(
                 &entry,
                 input.return_item_collection_metrics.as_deref(),

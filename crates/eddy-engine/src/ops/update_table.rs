@@ -53,18 +53,24 @@ impl Engine {
                         g.throughput = None;
                     }
                 } else if input.provisioned_throughput.is_none() {
-                    return Err(ApiError::validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
+                    return Err(ApiError::validation(
+                        "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
+                    ));
                 }
             }
             def.billing_mode = m.to_string();
         }
         if let Some(t) = input.provisioned_throughput {
             if def.billing_mode == "PAY_PER_REQUEST" {
-                return Err(ApiError::validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                return Err(ApiError::validation(
+                    "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+                ));
             }
             let t = schema::throughput(t)?;
             if t == def.throughput && !changed {
-                return Err(ApiError::validation("The requested throughput value equals the current value"));
+                return Err(ApiError::validation(
+                    "The requested throughput value equals the current value",
+                ));
             }
             def.throughput = t;
             changed = true;
@@ -78,18 +84,30 @@ impl Engine {
             def.table_class = Some(c);
         }
         if input.global_secondary_index_updates.is_some() || input.attribute_definitions.is_some() {
-            return Err(ApiError::validation("GlobalSecondaryIndexUpdates: creating or deleting indexes on an existing table is not available in this version of eddy yet"));
+            return Err(ApiError::validation(
+                "GlobalSecondaryIndexUpdates: creating or deleting indexes on an existing table is not available in this version of eddy yet",
+            ));
         }
         if input.stream_specification.is_some() {
-            return Err(ApiError::validation("StreamSpecification: streams are not available in this version of eddy yet"));
+            return Err(ApiError::validation(
+                "StreamSpecification: streams are not available in this version of eddy yet",
+            ));
         }
         if !changed {
             return Err(ApiError::validation("Nothing to update"));
         }
         let mut batch = WriteBatch::new();
         Catalog::stage_put(&mut batch, &def, entry.stats());
-        self.storage.commit(batch).await.map_err(crate::storage_error)?;
-        let desc = def.describe("UPDATING", entry.stats(), &self.config.region, &self.config.account_id);
+        self.storage
+            .commit(batch)
+            .await
+            .map_err(crate::storage_error)?;
+        let desc = def.describe(
+            "UPDATING",
+            entry.stats(),
+            &self.config.region,
+            &self.config.account_id,
+        );
         let new = entry.with_def(def);
         self.catalog.put(Arc::new(new));
         Ok(serde_json::to_vec(&json!({ "TableDescription": desc })).unwrap_or_default())
