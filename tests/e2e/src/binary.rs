@@ -162,12 +162,15 @@ fn pump<R: Read + Send + 'static>(r: R, tx: mpsc::Sender<u16>, output: Arc<Mutex
         let reader = BufReader::new(r);
         for line in reader.lines() {
             let Ok(line) = line else { break };
+            {
+                let mut out = output.lock().unwrap();
+                out.push_str(&line);
+                out.push('\n');
+            }
+            // report the port only once the line is in `output`
             if let Some(p) = parse_listening_line(&line) {
                 let _ = tx.send(p);
             }
-            let mut out = output.lock().unwrap();
-            out.push_str(&line);
-            out.push('\n');
         }
     });
 }
