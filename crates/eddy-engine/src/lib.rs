@@ -12,6 +12,7 @@ mod keys;
 mod locks;
 mod model;
 mod ops;
+mod ttl;
 mod write;
 
 pub use catalog::{CATALOG, ITEMS};
@@ -21,7 +22,7 @@ use eddy_storage::{Storage, StorageError};
 use eddy_types::ApiError;
 use locks::KeyLocks;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Static settings of one eddy node that show up in responses (ARNs, endpoints).
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct EngineConfig {
     pub region: String,
     /// 12-digit account id used in ARNs (`000000000000` by default).
     pub account_id: String,
+    /// Pause between two passes of the TTL expiry worker (5 s by default).
+    pub ttl_interval: Duration,
 }
 
 impl Default for EngineConfig {
@@ -37,6 +40,7 @@ impl Default for EngineConfig {
         Self {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            ttl_interval: Duration::from_secs(5),
         }
     }
 }
@@ -77,11 +81,18 @@ pub struct Engine {
     /// Serialises control-plane changes (create/update/delete table, tags).
     ddl_lock: tokio::sync::Mutex<()>,
     clock: Arc<dyn Clock>,
+    /// The TTL expiry worker, started by `open` and stopped by `shutdown`.
+    ttl_worker: parking_lot::Mutex<Option<ttl::TtlWorker>>,
 }
 
 impl Engine {
-    /// Opens the engine over `storage`, loading the catalog.
-    pub async fn open(storage: Arc<dyn Storage>, config: EngineConfig) -> Result<Arc<Self>, ApiError> {
+    /// Opens the engine over `storage`, loading the catalog. Inside a tokio runtime it
+    /// also starts the background work: the orphan sweep and the TTL expiry worker (every
+    /// `config.ttl_interval`), which [`Engine::shutdown`] stops.
+    pub async fn open(
+        storage: Arc<dyn Storage>,
+        config: EngineConfig,
+    ) -> Result<Arc<Self>, ApiError> {
         Self::open_with_clock(storage, config, Arc::new(SystemClock)).await
     }
 
@@ -99,20 +110,29 @@ impl Engine {
             locks: KeyLocks::default(),
             ddl_lock: tokio::sync::Mutex::new(()),
             clock,
+            ttl_worker: parking_lot::Mutex::new(None),
         });
         // Safe to run concurrently with CreateTable: an item with table id X can only
         // exist after table X entered the catalog, and ids are never reused.
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             let weak = Arc::downgrade(&engine);
-            let is_live = move |id: u64| weak.upgrade().is_none_or(|e| e.catalog.ids().contains(&id));
+            let is_live =
+                move |id: u64| weak.upgrade().is_none_or(|e| e.catalog.ids().contains(&id));
             handle.spawn(ops::sweep_orphans(engine.storage.clone(), is_live));
+            let worker = ttl::TtlWorker::spawn(&engine, &handle, engine.config.ttl_interval);
+            *engine.ttl_worker.lock() = Some(worker);
         }
         Ok(engine)
     }
 
     /// Runs the DynamoDB operation `op` (the part of `X-Amz-Target` after the dot) on a
     /// JSON body and returns the JSON response body.
-    pub async fn dynamodb(&self, op: &str, body: &[u8], ctx: &RequestContext) -> Result<Vec<u8>, ApiError> {
+    pub async fn dynamodb(
+        &self,
+        op: &str,
+        body: &[u8],
+        ctx: &RequestContext,
+    ) -> Result<Vec<u8>, ApiError> {
         let _ = ctx;
         match op {
             "PutItem" => self.put_item(body).await,
@@ -129,6 +149,8 @@ impl Engine {
             "TagResource" => self.tag_resource(body).await,
             "UntagResource" => self.untag_resource(body).await,
             "ListTagsOfResource" => self.list_tags_of_resource(body).await,
+            "UpdateTimeToLive" => self.update_time_to_live(body).await,
+            "DescribeTimeToLive" => self.describe_time_to_live(body).await,
             "DescribeEndpoints" => Ok(self.describe_endpoints()),
             "DescribeLimits" => Ok(self.describe_limits()),
             _ => Err(ApiError::UnknownOperation(
@@ -137,8 +159,13 @@ impl Engine {
         }
     }
 
-    /// Persists catalog statistics and closes storage (graceful shutdown).
+    /// Stops background work (the TTL worker), persists catalog statistics and closes
+    /// storage (graceful shutdown).
     pub async fn shutdown(&self) -> Result<(), ApiError> {
+        let worker = self.ttl_worker.lock().take();
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
         let batch = self.catalog.save_all();
         if !batch.is_empty() {
             self.storage.commit(batch).await.map_err(storage_error)?;
@@ -155,7 +182,6 @@ impl Engine {
     fn now_seconds(&self) -> f64 {
         self.clock.now_millis() as f64 / 1000.0
     }
-
 }
 
 /// A fresh table or index id: random, so ids never repeat across deletes and restarts.

@@ -151,6 +151,19 @@ pub struct TableDef {
     pub deletion_protection: bool,
     /// `TableClass` (STANDARD or STANDARD_INFREQUENT_ACCESS), when given.
     pub table_class: Option<String>,
+    /// Time to Live settings (absent in records written before TTL existed).
+    #[serde(default)]
+    pub ttl: TtlSettings,
+}
+
+/// A table's Time to Live configuration (UpdateTimeToLive / DescribeTimeToLive).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TtlSettings {
+    /// The attribute holding each item's expiry time, while TTL is enabled.
+    pub attribute: Option<String>,
+    /// When TTL was last enabled or disabled (milliseconds since the epoch); AWS refuses
+    /// another change within a cooldown after it.
+    pub changed_at_ms: Option<i64>,
 }
 
 /// Approximate statistics reported in DescribeTable.
@@ -182,7 +195,10 @@ impl TableDef {
         m.insert("KeySchema".into(), self.key.to_json());
         m.insert("TableStatus".into(), json!(status));
         m.insert("CreationDateTime".into(), json!(self.created_at));
-        m.insert("ProvisionedThroughput".into(), throughput_json(self.throughput));
+        m.insert(
+            "ProvisionedThroughput".into(),
+            throughput_json(self.throughput),
+        );
         m.insert("TableSizeBytes".into(), json!(stats.size_bytes));
         m.insert("ItemCount".into(), json!(stats.item_count));
         m.insert("TableArn".into(), json!(arn));
@@ -222,7 +238,8 @@ impl TableDef {
                     o.insert("Projection".into(), i.projection.to_json());
                     o.insert("IndexStatus".into(), json!("ACTIVE"));
                     if let Some(t) = i.throughput {
-                        let pt = json!({"ReadCapacityUnits": t.read, "WriteCapacityUnits": t.write});
+                        let pt =
+                            json!({"ReadCapacityUnits": t.read, "WriteCapacityUnits": t.write});
                         o.insert("ProvisionedThroughput".into(), pt);
                     }
                     o.insert("IndexSizeBytes".into(), json!(0));

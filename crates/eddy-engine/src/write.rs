@@ -4,7 +4,8 @@
 //! (condition check, update application, validation) → stage the item change (and, in
 //! later issues, index entries and the stream record) in ONE storage batch → commit
 //! (durable on return) → update statistics → unlock. PutItem, UpdateItem, DeleteItem and
-//! BatchWriteItem all use it, so every write path gets the same guarantees.
+//! BatchWriteItem all use it (and so does the TTL expiry worker), so every write path gets
+//! the same guarantees.
 
 use crate::Engine;
 use crate::catalog::{ITEMS, TableEntry};
@@ -14,6 +15,18 @@ use eddy_types::codec::{decode_item, encode_item};
 use eddy_types::size::item_size;
 use eddy_types::{ApiError, Item};
 use std::sync::Arc;
+
+/// Who caused a write. Every write names its origin so that the stream record staged in
+/// the same batch (Streams issue) can mark TTL deletions with the service identity
+/// (`userIdentity` = `dynamodb.amazonaws.com`); the write path does not act on it yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteOrigin {
+    /// A client request (PutItem, UpdateItem, DeleteItem, batches, transactions).
+    #[default]
+    Client,
+    /// The TTL expiry worker deleting an expired item.
+    Ttl,
+}
 
 /// What a write did: the item before and after.
 #[derive(Debug, Default)]
@@ -33,6 +46,9 @@ pub enum GroupError {
     Other(ApiError),
 }
 
+/// A write's decision: the new state of the item from its old state (`Ok(None)` deletes).
+pub type Decide<'a> = Box<dyn FnOnce(Option<&Item>) -> Result<Option<Item>, ApiError> + Send + 'a>;
+
 /// One write inside a (possibly multi-item) write group.
 pub struct PlannedWrite<'a> {
     /// The table.
@@ -40,18 +56,26 @@ pub struct PlannedWrite<'a> {
     /// The validated primary key.
     pub key: PrimaryKey,
     /// Decides the new state from the old one; `Ok(None)` deletes.
-    pub decide: Box<dyn FnOnce(Option<&Item>) -> Result<Option<Item>, ApiError> + Send + 'a>,
+    pub decide: Decide<'a>,
 }
 
 impl Engine {
     /// Reads one item by its validated key (no locking: reads see committed state).
-    pub(crate) fn read_item(&self, entry: &TableEntry, key: &PrimaryKey) -> Result<Option<Item>, ApiError> {
+    pub(crate) fn read_item(
+        &self,
+        entry: &TableEntry,
+        key: &PrimaryKey,
+    ) -> Result<Option<Item>, ApiError> {
         let skey = key.encode(entry.def.id);
         self.read_raw(&skey)
     }
 
     fn read_raw(&self, skey: &[u8]) -> Result<Option<Item>, ApiError> {
-        match self.storage.get(ITEMS, skey).map_err(crate::storage_error)? {
+        match self
+            .storage
+            .get(ITEMS, skey)
+            .map_err(crate::storage_error)?
+        {
             Some(bytes) => decode_item(&bytes)
                 .map(Some)
                 .map_err(|e| crate::internal(format!("corrupt item: {e}"))),
@@ -66,35 +90,61 @@ impl Engine {
         key: PrimaryKey,
         decide: impl FnOnce(Option<&Item>) -> Result<Option<Item>, ApiError> + Send,
     ) -> Result<WriteOutcome, ApiError> {
+        self.write_one_as(WriteOrigin::Client, entry, key, decide)
+            .await
+    }
+
+    /// Runs one single-item write on behalf of `origin`.
+    pub(crate) async fn write_one_as(
+        &self,
+        origin: WriteOrigin,
+        entry: &Arc<TableEntry>,
+        key: PrimaryKey,
+        decide: impl FnOnce(Option<&Item>) -> Result<Option<Item>, ApiError> + Send,
+    ) -> Result<WriteOutcome, ApiError> {
+        let write = PlannedWrite {
+            entry,
+            key,
+            decide: Box::new(decide),
+        };
         let mut out = self
-            .write_many(vec![PlannedWrite {
-                entry,
-                key,
-                decide: Box::new(decide),
-            }])
-            .await?;
+            .write_group_as(origin, vec![write])
+            .await
+            .map_err(first_error)?;
         Ok(out.pop().unwrap_or_default())
     }
 
     /// Runs several item writes as one atomic commit. The first decision error aborts
     /// the whole group before anything is written.
-    pub(crate) async fn write_many(&self, writes: Vec<PlannedWrite<'_>>) -> Result<Vec<WriteOutcome>, ApiError> {
-        self.write_group(writes).await.map_err(|e| match e {
-            GroupError::Decisions(errors) => errors
-                .into_iter()
-                .flatten()
-                .next()
-                .unwrap_or_else(|| crate::internal("write group failed without a reason".into())),
-            GroupError::Other(e) => e,
-        })
+    pub(crate) async fn write_many(
+        &self,
+        writes: Vec<PlannedWrite<'_>>,
+    ) -> Result<Vec<WriteOutcome>, ApiError> {
+        self.write_group(writes).await.map_err(first_error)
     }
 
     /// Runs several item writes as one atomic commit, all or nothing. Every write's
     /// decision is evaluated (under the locks of all of them); if any fails, nothing is
     /// written and the per-write errors are returned in request order (what transactions
     /// turn into CancellationReasons).
-    pub(crate) async fn write_group(&self, writes: Vec<PlannedWrite<'_>>) -> Result<Vec<WriteOutcome>, GroupError> {
-        let skeys: Vec<Vec<u8>> = writes.iter().map(|w| w.key.encode(w.entry.def.id)).collect();
+    pub(crate) async fn write_group(
+        &self,
+        writes: Vec<PlannedWrite<'_>>,
+    ) -> Result<Vec<WriteOutcome>, GroupError> {
+        self.write_group_as(WriteOrigin::Client, writes).await
+    }
+
+    /// [`Engine::write_group`] on behalf of `origin`.
+    pub(crate) async fn write_group_as(
+        &self,
+        origin: WriteOrigin,
+        writes: Vec<PlannedWrite<'_>>,
+    ) -> Result<Vec<WriteOutcome>, GroupError> {
+        let _ = origin; // read by the stream record (Streams issue)
+        let skeys: Vec<Vec<u8>> = writes
+            .iter()
+            .map(|w| w.key.encode(w.entry.def.id))
+            .collect();
         let _locks = self.locks.lock(skeys.iter().map(Vec::as_slice)).await;
         let mut batch = WriteBatch::new();
         let mut outcomes = Vec::with_capacity(writes.len());
@@ -128,7 +178,11 @@ impl Engine {
                     }
                     None => batch.delete(ITEMS, skey),
                 }
-                stats.push((w.entry, old.as_ref().map(item_size), new.as_ref().map(item_size)));
+                stats.push((
+                    w.entry,
+                    old.as_ref().map(item_size),
+                    new.as_ref().map(item_size),
+                ));
             }
             outcomes.push(WriteOutcome { old, new });
         }
@@ -136,11 +190,27 @@ impl Engine {
             return Err(GroupError::Decisions(errors));
         }
         if !batch.is_empty() {
-            self.storage.commit(batch).await.map_err(|e| GroupError::Other(crate::storage_error(e)))?;
+            self.storage
+                .commit(batch)
+                .await
+                .map_err(|e| GroupError::Other(crate::storage_error(e)))?;
             for (entry, old, new) in stats {
                 entry.record_write(old, new);
             }
         }
         Ok(outcomes)
+    }
+}
+
+/// The error a single write or a non-transactional group reports: the first failed
+/// decision, else the storage failure.
+fn first_error(e: GroupError) -> ApiError {
+    match e {
+        GroupError::Decisions(errors) => errors
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or_else(|| crate::internal("write group failed without a reason".into())),
+        GroupError::Other(e) => e,
     }
 }

@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// eddy: a self-hosted DynamoDB-compatible database.
 #[derive(Debug, Parser)]
@@ -59,6 +60,11 @@ pub struct ServeArgs {
     /// signature is verified. Without it any well-formed signature is accepted.
     #[arg(long, env = "EDDY_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+
+    /// Seconds between two passes of the TTL expiry worker, which deletes items whose Time
+    /// to Live has passed (fractions allowed, 0.01 to 86400).
+    #[arg(long, env = "EDDY_TTL_INTERVAL", default_value = "5", value_parser = parse_ttl_interval)]
+    pub ttl_interval: Duration,
 }
 
 /// How log lines are written.
@@ -75,6 +81,13 @@ fn parse_account_id(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     } else {
         Err("an account id is exactly 12 digits".into())
+    }
+}
+
+fn parse_ttl_interval(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if (0.01..=86_400.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("the TTL interval is a number of seconds from 0.01 to 86400".into()),
     }
 }
 
@@ -114,6 +127,7 @@ mod tests {
         assert_eq!(a.account_id, "000000000000");
         assert_eq!(a.log_format, LogFormat::Text);
         assert!(a.credentials.is_none());
+        assert_eq!(a.ttl_interval, Duration::from_secs(5));
     }
 
     #[test]
@@ -132,6 +146,8 @@ mod tests {
             "json",
             "--credentials",
             "/c",
+            "--ttl-interval",
+            "0.25",
         ]);
         let a = a.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a.port, 0);
@@ -140,6 +156,7 @@ mod tests {
         assert_eq!(a.region, "eu-west-1");
         assert_eq!(a.log_format, LogFormat::Json);
         assert_eq!(a.credentials, Some(PathBuf::from("/c")));
+        assert_eq!(a.ttl_interval, Duration::from_millis(250));
     }
 
     #[test]
@@ -148,6 +165,10 @@ mod tests {
         assert!(serve(&["--region", "US East"]).is_err());
         assert!(serve(&["--port", "70000"]).is_err());
         assert!(serve(&["--log-format", "xml"]).is_err());
+        assert!(serve(&["--ttl-interval", "0"]).is_err());
+        assert!(serve(&["--ttl-interval", "-1"]).is_err());
+        assert!(serve(&["--ttl-interval", "NaN"]).is_err());
+        assert!(serve(&["--ttl-interval", "1e9"]).is_err());
         assert!(serve(&["--in-memory", "--data-dir", "/tmp/x"]).is_err());
     }
 

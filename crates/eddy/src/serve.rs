@@ -39,6 +39,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let engine_config = EngineConfig {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
+        ttl_interval: args.ttl_interval,
     };
     let engine = Engine::open(storage, engine_config)
         .await
@@ -56,6 +57,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         data_dir = (!args.in_memory).then(|| args.data_dir.display().to_string()),
         auth = if config.credentials.is_some() { "verify" } else { "open" },
         region = %args.region,
+        ttl_interval_s = args.ttl_interval.as_secs_f64(),
         startup_ms = started.elapsed().as_secs_f64() * 1000.0,
         "eddy ready"
     );

@@ -12,6 +12,7 @@ mod returns;
 mod schema;
 mod tables;
 mod tags;
+mod time_to_live;
 mod update_item;
 mod update_table;
 
