@@ -108,12 +108,11 @@ impl Engine {
         let current = entry.def.ttl.attribute.as_deref();
         check_transition(current, enabled, &name)?;
         let now = self.clock.now_millis();
-        if let Some(at) = entry.def.ttl.changed_at_ms {
-            if now.saturating_sub(at) < TTL_CHANGE_COOLDOWN_MS {
-                return Err(ApiError::validation(
-                    "Time to live has been modified multiple times within a fixed interval",
-                ));
-            }
+        let recent = entry.def.ttl.changed_at_ms;
+        if recent.is_some_and(|at| now.saturating_sub(at) < TTL_CHANGE_COOLDOWN_MS) {
+            return Err(ApiError::validation(
+                "Time to live has been modified multiple times within a fixed interval",
+            ));
         }
 
         let mut def = entry.def.clone();
