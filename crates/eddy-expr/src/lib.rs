@@ -37,6 +37,7 @@ mod ast;
 mod condition;
 mod errors;
 mod eval;
+mod key_condition;
 mod legacy;
 mod lexer;
 mod parser;
@@ -52,6 +53,9 @@ pub use ast::{
 };
 pub use condition::parse_condition;
 pub use errors::ExprKind;
+pub use key_condition::{
+    KeyCond, KeyOp, condition_paths, key_condition_from_legacy, key_conditions,
+};
 pub use legacy::{
     AttributeValueUpdate, ExpectedAttributeValue, condition_from_expected,
     update_from_attribute_updates,
