@@ -269,3 +269,27 @@ async fn batch_get_accepts_100_keys_and_rejects_101_or_duplicates() -> TestResul
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn one_invalid_request_rejects_the_whole_batch() -> TestResult {
+    let (srv, t) = table().await;
+    let e = api_err(
+        srv.client
+            .batch_write_item()
+            .request_items(
+                &t,
+                vec![
+                    put_req(item([("pk", s("ok"))])),
+                    put_req(item([("pk", s(""))])),
+                ],
+            )
+            .send()
+            .await,
+    );
+    e.assert(
+        "ValidationException",
+        &["One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"],
+    );
+    assert_eq!(get(&srv, &t, "ok").await, None, "valid half was written");
+    Ok(())
+}

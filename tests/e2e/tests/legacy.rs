@@ -222,3 +222,42 @@ async fn attributes_to_get_and_mixing_with_expressions() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn expected_exists_must_agree_with_value() -> TestResult {
+    let (srv, t) = table().await;
+    let e = api_err(
+        srv.client
+            .put_item()
+            .table_name(&t)
+            .item("pk", s("x"))
+            .expected("v", ExpectedAttributeValue::builder().exists(true).build())
+            .send()
+            .await,
+    );
+    e.assert(
+        "ValidationException",
+        &["One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: v"],
+    );
+    let e = api_err(
+        srv.client
+            .put_item()
+            .table_name(&t)
+            .item("pk", s("x"))
+            .expected(
+                "v",
+                ExpectedAttributeValue::builder()
+                    .exists(false)
+                    .value(n("1"))
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    e.assert(
+        "ValidationException",
+        &["One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: v"],
+    );
+    assert_eq!(get(&srv, &t, "x").await, None);
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! against DynamoDB Local; where DynamoDB Local words a message differently from AWS, both
 //! wordings are accepted.
 
+mod arithmetic;
 mod batch;
 mod capacity;
 mod concurrency;
@@ -16,6 +17,7 @@ mod items;
 mod keys;
 mod legacy;
 mod smoke_binary;
+mod ttl;
 mod update_expr;
 mod validation;
 mod wire;

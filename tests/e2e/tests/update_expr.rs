@@ -333,3 +333,58 @@ async fn invalid_update_expressions_are_rejected_without_writing() -> TestResult
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn conditional_update_creates_or_fails_and_failure_returns_no_absent_item() -> TestResult {
+    let (srv, t) = table().await;
+    let create = || {
+        srv.client
+            .update_item()
+            .table_name(&t)
+            .key("pk", s("newc"))
+            .update_expression("SET v = :v")
+            .condition_expression("attribute_not_exists(pk)")
+            .expression_attribute_values(":v", n("1"))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .send()
+    };
+    let out = create().await?;
+    assert_eq!(
+        out.attributes(),
+        Some(&item([("pk", s("newc")), ("v", n("1"))]))
+    );
+    let err = create().await.expect_err("second create must fail");
+    let err = err.into_service_error();
+    let aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(
+        ccf,
+    ) = err
+    else {
+        panic!("expected ConditionalCheckFailedException, got {err:?}")
+    };
+    assert_eq!(ccf.item(), Some(&item([("pk", s("newc")), ("v", n("1"))])));
+    // on an absent item there is nothing to return
+    let err = srv
+        .client
+        .delete_item()
+        .table_name(&t)
+        .key("pk", s("absent"))
+        .condition_expression("attribute_exists(pk)")
+        .return_values_on_condition_check_failure(
+            aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+        )
+        .send()
+        .await
+        .expect_err("condition must fail")
+        .into_service_error();
+    let aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(
+        ccf,
+    ) = err
+    else {
+        panic!("expected ConditionalCheckFailedException, got {err:?}")
+    };
+    assert_eq!(ccf.item(), None);
+    Ok(())
+}
