@@ -31,11 +31,17 @@ import cases_expr
 import cases_items
 import cases_misc
 import cases_tables
+import cases_ttl
 from ddbhttp import call
 from differ import check_eddy_only, diff, matches, pretty, view
 
 CASES = (
-    cases_tables.CASES + cases_items.CASES + cases_expr.CASES + cases_batch.CASES + cases_misc.CASES
+    cases_tables.CASES
+    + cases_items.CASES
+    + cases_expr.CASES
+    + cases_batch.CASES
+    + cases_misc.CASES
+    + cases_ttl.CASES
 )
 RUN = "eddydiff_" + uuid.uuid4().hex[:8] + "_"
 
