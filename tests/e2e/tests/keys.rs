@@ -176,3 +176,99 @@ async fn range_key_over_1024_bytes_is_rejected() {
         .expect_err("1025 bytes");
     e.assert("ValidationException", RANGE_TOO_BIG);
 }
+
+#[tokio::test]
+async fn secondary_index_keys_are_validated() -> TestResult {
+    let srv = TestServer::start_memory().await;
+    let t = unique_name("keys-idx");
+    let keys_only = || {
+        aws_sdk_dynamodb::types::Projection::builder()
+            .projection_type(aws_sdk_dynamodb::types::ProjectionType::KeysOnly)
+            .build()
+    };
+    srv.client
+        .create_table()
+        .table_name(&t)
+        .key_schema(hash_key("pk"))
+        .key_schema(range_key("sk"))
+        .attribute_definitions(attr("pk", "S"))
+        .attribute_definitions(attr("sk", "N"))
+        .attribute_definitions(attr("g", "S"))
+        .attribute_definitions(attr("l", "B"))
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .global_secondary_indexes(
+            aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+                .index_name("gsi1")
+                .key_schema(hash_key("g"))
+                .projection(keys_only())
+                .build()?,
+        )
+        .local_secondary_indexes(
+            aws_sdk_dynamodb::types::LocalSecondaryIndex::builder()
+                .index_name("lsi1")
+                .key_schema(hash_key("pk"))
+                .key_schema(range_key("l"))
+                .projection(keys_only())
+                .build()?,
+        )
+        .send()
+        .await?;
+    wait_active(&srv.client, &t).await?;
+    let base = || item([("pk", s("a")), ("sk", n("1"))]);
+    for (attr_name, v) in [("g", n("5")), ("l", s("x"))] {
+        let mut it = base();
+        it.insert(attr_name.into(), v);
+        let e = put(&srv, &t, it)
+            .await
+            .expect_err("index key type mismatch");
+        e.assert_contains(
+            "ValidationException",
+            &["One or more parameter values were invalid: Type mismatch for Index Key"],
+        );
+    }
+    let mut it = base();
+    it.insert("g".into(), s(""));
+    let e = put(&srv, &t, it).await.expect_err("empty index key");
+    e.assert_contains(
+        "ValidationException",
+        &["A value specified for a secondary index key is not supported"],
+    );
+    put(&srv, &t, base()).await.map_err(|e| format!("{e:?}"))?;
+    let res = srv
+        .client
+        .update_item()
+        .table_name(&t)
+        .key("pk", s("a"))
+        .key("sk", n("1"))
+        .update_expression("SET g = :v")
+        .expression_attribute_values(":v", n("1"))
+        .send()
+        .await;
+    api_err(res).assert_contains("ValidationException", &["Type mismatch for Index Key"]);
+    let res = srv
+        .client
+        .update_item()
+        .table_name(&t)
+        .key("pk", s("a"))
+        .key("sk", n("1"))
+        .update_expression("SET g = :v")
+        .expression_attribute_values(":v", s(""))
+        .send()
+        .await;
+    api_err(res).assert(
+        "ValidationException",
+        &["One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value."],
+    );
+    // a non-key attribute may be any type, and the item is unchanged by the failures
+    let got = srv
+        .client
+        .get_item()
+        .table_name(&t)
+        .key("pk", s("a"))
+        .key("sk", n("1"))
+        .consistent_read(true)
+        .send()
+        .await?;
+    assert_eq!(got.item(), Some(&base()));
+    Ok(())
+}

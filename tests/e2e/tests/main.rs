@@ -17,6 +17,7 @@ mod items;
 mod keys;
 mod legacy;
 mod smoke_binary;
+mod tables_misc;
 mod ttl;
 mod update_expr;
 mod validation;
