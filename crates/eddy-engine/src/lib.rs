@@ -78,6 +78,8 @@ pub struct Engine {
     config: EngineConfig,
     catalog: Catalog,
     locks: KeyLocks,
+    /// Items and client tokens held by in-flight transactions (TransactionConflict).
+    txns: ops::TxnRegistry,
     /// Serialises control-plane changes (create/update/delete table, tags).
     ddl_lock: tokio::sync::Mutex<()>,
     clock: Arc<dyn Clock>,
@@ -108,6 +110,7 @@ impl Engine {
             config,
             catalog,
             locks: KeyLocks::default(),
+            txns: ops::TxnRegistry::default(),
             ddl_lock: tokio::sync::Mutex::new(()),
             clock,
             ttl_worker: parking_lot::Mutex::new(None),
@@ -141,6 +144,8 @@ impl Engine {
             "DeleteItem" => self.delete_item(body).await,
             "BatchGetItem" => self.batch_get_item(body).await,
             "BatchWriteItem" => self.batch_write_item(body).await,
+            "TransactWriteItems" => self.transact_write_items(body).await,
+            "TransactGetItems" => self.transact_get_items(body).await,
             "CreateTable" => self.create_table(body).await,
             "DescribeTable" => self.describe_table(body).await,
             "ListTables" => self.list_tables(body).await,

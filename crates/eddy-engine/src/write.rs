@@ -140,13 +140,26 @@ impl Engine {
         origin: WriteOrigin,
         writes: Vec<PlannedWrite<'_>>,
     ) -> Result<Vec<WriteOutcome>, GroupError> {
+        self.write_group_with(origin, writes, WriteBatch::new())
+            .await
+    }
+
+    /// [`Engine::write_group_as`] that also commits `extra` (records outside the items
+    /// keyspace, e.g. a transaction's idempotency token) in the same atomic batch, and
+    /// only if the group commits.
+    pub(crate) async fn write_group_with(
+        &self,
+        origin: WriteOrigin,
+        writes: Vec<PlannedWrite<'_>>,
+        extra: WriteBatch,
+    ) -> Result<Vec<WriteOutcome>, GroupError> {
         let _ = origin; // read by the stream record (Streams issue)
         let skeys: Vec<Vec<u8>> = writes
             .iter()
             .map(|w| w.key.encode(w.entry.def.id))
             .collect();
         let _locks = self.locks.lock(skeys.iter().map(Vec::as_slice)).await;
-        let mut batch = WriteBatch::new();
+        let mut batch = extra;
         let mut outcomes = Vec::with_capacity(writes.len());
         let mut errors: Vec<Option<ApiError>> = Vec::with_capacity(writes.len());
         let mut stats = Vec::with_capacity(writes.len());

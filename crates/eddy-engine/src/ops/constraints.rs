@@ -107,6 +107,32 @@ impl Violations {
         }
     }
 
+    /// A list member's length in `min..=max` elements; `rendered` is how the list is
+    /// echoed in the message (AWS prints the whole list).
+    pub fn list_length(
+        &mut self,
+        member: &str,
+        rendered: &str,
+        len: usize,
+        min: usize,
+        max: usize,
+    ) {
+        if len < min {
+            self.push(
+                Some(rendered),
+                member,
+                &format!("Member must have length greater than or equal to {min}"),
+            );
+        }
+        if len > max {
+            self.push(
+                Some(rendered),
+                member,
+                &format!("Member must have length less than or equal to {max}"),
+            );
+        }
+    }
+
     /// An enum member.
     pub fn one_of(&mut self, member: &str, v: Option<&str>, allowed: &[&str]) {
         if let Some(v) = v
