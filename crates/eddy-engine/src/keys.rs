@@ -62,7 +62,6 @@ pub fn partition_prefix(id: u64, hash: &AttributeValue) -> Vec<u8> {
 /// Storage key of one index entry (keyspace `index`): the index partition prefix, the
 /// index sort key (if the index has one), then the item's table key, which makes entries
 /// unique when several items share index key values.
-#[allow(dead_code)] // written by index maintenance (in progress)
 pub fn index_entry_key(
     index_id: u64,
     index_hash: &AttributeValue,
@@ -199,19 +198,36 @@ pub fn key_from_param(schema: &KeySchema, key: &Item) -> Result<PrimaryKey, ApiE
     key_of_item(schema, key)
 }
 
+/// An index key value longer than the index allows (a table key attribute may be one).
+fn check_index_key_size(index: &str, attr: &KeyAttr, v: &AttributeValue, max: usize) -> Result<(), ApiError> {
+    let len = match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.len(),
+        _ => return Ok(()),
+    };
+    if len > max {
+        return Err(ApiError::validation(format!(
+            "One or more parameter values were invalid: Size limit exceeded for Index Key {} Actual Size: {len} bytes Max Size: {max} bytes IndexName: {index}",
+            attr.name
+        )));
+    }
+    Ok(())
+}
+
 /// Checks the secondary-index key attributes an item carries: they must have the type
 /// the index declares and, for strings and binaries, be non-empty. Items without an
 /// index's key attributes are simply not in that (sparse) index.
 pub fn check_index_keys(def: &TableDef, item: &Item) -> Result<(), ApiError> {
     for index in def.gsis.iter().chain(&def.lsis) {
         let attrs = std::iter::once(&index.key.hash).chain(index.key.range.as_ref());
-        for attr in attrs {
-            if def.key.is_key(&attr.name) {
-                continue;
-            }
+        for (attr, max) in attrs.zip([MAX_HASH_KEY, MAX_RANGE_KEY]) {
             let Some(value) = item.get(&attr.name) else {
                 continue;
             };
+            check_index_key_size(&index.name, attr, value, max)?;
+            if def.key.is_key(&attr.name) {
+                continue;
+            }
             let (ty, empty) = match value {
                 AttributeValue::S(s) => (ScalarType::S, s.is_empty()),
                 AttributeValue::N(_) => (ScalarType::N, false),

@@ -8,6 +8,7 @@
 //! decide, commit one storage batch, unlock.
 
 mod catalog;
+mod index;
 mod keys;
 mod locks;
 mod model;
@@ -16,6 +17,7 @@ mod ttl;
 mod write;
 
 pub use catalog::{CATALOG, ITEMS};
+pub use index::{INDEX, INDEX_META};
 
 use catalog::Catalog;
 use eddy_storage::{Storage, StorageError};
@@ -78,6 +80,8 @@ pub struct Engine {
     config: EngineConfig,
     catalog: Catalog,
     locks: KeyLocks,
+    /// Secondary-index statistics and background work (backfills, purges).
+    indexes: index::Indexes,
     /// Items and client tokens held by in-flight transactions (TransactionConflict).
     txns: ops::TxnRegistry,
     /// Serialises control-plane changes (create/update/delete table, tags).
@@ -105,11 +109,13 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, ApiError> {
         let catalog = Catalog::load(storage.as_ref()).map_err(storage_error)?;
+        let indexes = index::Indexes::new(storage.clone());
         let engine = Arc::new(Self {
             storage,
             config,
             catalog,
             locks: KeyLocks::default(),
+            indexes,
             txns: ops::TxnRegistry::default(),
             ddl_lock: tokio::sync::Mutex::new(()),
             clock,
@@ -124,6 +130,7 @@ impl Engine {
             handle.spawn(ops::sweep_orphans(engine.storage.clone(), is_live));
             let worker = ttl::TtlWorker::spawn(&engine, &handle, engine.config.ttl_interval);
             *engine.ttl_worker.lock() = Some(worker);
+            index::Indexes::start(&engine);
         }
         Ok(engine)
     }
@@ -171,7 +178,9 @@ impl Engine {
         if let Some(worker) = worker {
             worker.stop().await;
         }
-        let batch = self.catalog.save_all();
+        self.indexes.stop().await;
+        let mut batch = self.catalog.save_all();
+        self.indexes.stats.stage_save_all(&mut batch);
         if !batch.is_empty() {
             self.storage.commit(batch).await.map_err(storage_error)?;
         }

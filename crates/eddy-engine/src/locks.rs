@@ -53,4 +53,14 @@ impl KeyLocks {
         }
         LockSet { _guards: guards }
     }
+
+    /// Waits until every write that held a stripe when this was called has released it
+    /// (locks and releases each stripe in turn). After a catalog change is published, a
+    /// barrier guarantees that every write still acting on the old definition is done
+    /// (index backfill and purge rely on it).
+    pub async fn barrier(&self) {
+        for stripe in &self.stripes {
+            drop(stripe.lock().await);
+        }
+    }
 }

@@ -117,6 +117,34 @@ pub struct IndexDef {
     pub projection: Projection,
     /// Provisioned throughput (GSIs on provisioned tables only).
     pub throughput: Option<Throughput>,
+    /// Lifecycle state: `Creating` while UpdateTable's backfill runs (entries are
+    /// maintained by every write but the index is not readable yet), else `Active`.
+    /// Records written before index lifecycles existed load as `Active`.
+    #[serde(default)]
+    pub status: IndexStatus,
+}
+
+/// Lifecycle state of a secondary index (`IndexStatus` on the wire).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexStatus {
+    /// Added by UpdateTable; the background backfill has not finished.
+    Creating,
+    /// Complete and readable.
+    #[default]
+    Active,
+    /// Deleted by UpdateTable; its entries are being purged in the background.
+    Deleting,
+}
+
+impl IndexStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creating => "CREATING",
+            Self::Active => "ACTIVE",
+            Self::Deleting => "DELETING",
+        }
+    }
 }
 
 /// One table as stored in the catalog.
@@ -141,6 +169,10 @@ pub struct TableDef {
     pub gsis: Vec<IndexDef>,
     /// Local secondary indexes.
     pub lsis: Vec<IndexDef>,
+    /// Global secondary indexes dropped by UpdateTable whose entries are still being
+    /// purged (shown as `DELETING`; writes no longer maintain them).
+    #[serde(default)]
+    pub deleting_gsis: Vec<IndexDef>,
     /// Tags, in insertion order.
     pub tags: Vec<(String, String)>,
     /// Creation time, seconds since the epoch (millisecond precision).
@@ -181,8 +213,21 @@ impl TableDef {
         format!("arn:aws:dynamodb:{region}:{account}:table/{}", self.name)
     }
 
-    /// The `TableDescription` wire object.
+    /// The `TableDescription` wire object, with zero index statistics.
     pub fn describe(&self, status: &str, stats: TableStats, region: &str, account: &str) -> Value {
+        self.describe_with(status, stats, &|_| TableStats::default(), region, account)
+    }
+
+    /// The `TableDescription` wire object; `index_stats` gives each index's approximate
+    /// ItemCount / IndexSizeBytes by index id.
+    pub fn describe_with(
+        &self,
+        status: &str,
+        stats: TableStats,
+        index_stats: &dyn Fn(u64) -> TableStats,
+        region: &str,
+        account: &str,
+    ) -> Value {
         let arn = self.arn(region, account);
         let mut m = Map::new();
         let defs: Vec<Value> = self
@@ -215,35 +260,41 @@ impl TableDef {
                 .lsis
                 .iter()
                 .map(|i| {
+                    let s = index_stats(i.id);
                     json!({
                         "IndexName": i.name,
                         "KeySchema": i.key.to_json(),
                         "Projection": i.projection.to_json(),
-                        "IndexSizeBytes": 0,
-                        "ItemCount": 0,
+                        "IndexSizeBytes": s.size_bytes,
+                        "ItemCount": s.item_count,
                         "IndexArn": format!("{arn}/index/{}", i.name),
                     })
                 })
                 .collect();
             m.insert("LocalSecondaryIndexes".into(), Value::Array(l));
         }
-        if !self.gsis.is_empty() {
+        if !self.gsis.is_empty() || !self.deleting_gsis.is_empty() {
             let g: Vec<Value> = self
                 .gsis
                 .iter()
+                .chain(&self.deleting_gsis)
                 .map(|i| {
                     let mut o = Map::new();
                     o.insert("IndexName".into(), json!(i.name));
                     o.insert("KeySchema".into(), i.key.to_json());
                     o.insert("Projection".into(), i.projection.to_json());
-                    o.insert("IndexStatus".into(), json!("ACTIVE"));
+                    o.insert("IndexStatus".into(), json!(i.status.as_str()));
+                    if i.status == IndexStatus::Creating {
+                        o.insert("Backfilling".into(), json!(true));
+                    }
                     if let Some(t) = i.throughput {
                         let pt =
                             json!({"ReadCapacityUnits": t.read, "WriteCapacityUnits": t.write});
                         o.insert("ProvisionedThroughput".into(), pt);
                     }
-                    o.insert("IndexSizeBytes".into(), json!(0));
-                    o.insert("ItemCount".into(), json!(0));
+                    let s = index_stats(i.id);
+                    o.insert("IndexSizeBytes".into(), json!(s.size_bytes));
+                    o.insert("ItemCount".into(), json!(s.item_count));
                     o.insert("IndexArn".into(), json!(format!("{arn}/index/{}", i.name)));
                     Value::Object(o)
                 })

@@ -163,6 +163,7 @@ impl Engine {
         let mut outcomes = Vec::with_capacity(writes.len());
         let mut errors: Vec<Option<ApiError>> = Vec::with_capacity(writes.len());
         let mut stats = Vec::with_capacity(writes.len());
+        let mut index_deltas = Vec::new();
         for (w, skey) in writes.into_iter().zip(skeys) {
             let old = self.read_raw(&skey).map_err(GroupError::Other)?;
             let decided = (w.decide)(old.as_ref()).and_then(|new| {
@@ -191,6 +192,8 @@ impl Engine {
                     }
                     None => batch.delete(ITEMS, skey),
                 }
+                let (o, n) = (old.as_ref(), new.as_ref());
+                index_deltas.extend(self.stage_indexes(&mut batch, w.entry, &w.key, o, n));
                 stats.push((
                     w.entry,
                     old.as_ref().map(item_size),
@@ -210,6 +213,7 @@ impl Engine {
             for (entry, old, new) in stats {
                 entry.record_write(old, new);
             }
+            self.indexes.stats.record(&index_deltas);
         }
         Ok(outcomes)
     }

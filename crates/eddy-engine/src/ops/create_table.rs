@@ -193,6 +193,7 @@ impl Engine {
             throughput,
             gsis,
             lsis,
+            deleting_gsis: Vec::new(),
             tags,
             created_at: now,
             billing_mode_updated_at: now,

@@ -154,7 +154,8 @@ impl Engine {
         let now = self.clock.now_millis();
         let range = KeyRange {
             start: Bound::Included(vec![b't']),
-            end: Bound::Excluded(expiry_key(now - TOKEN_WINDOW_MS, "")),
+            // Expired means `now - at >= window`, as in `token_state`.
+            end: Bound::Excluded(expiry_key(now - TOKEN_WINDOW_MS + 1, "")),
         };
         let expired = self
             .storage

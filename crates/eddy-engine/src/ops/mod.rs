@@ -16,6 +16,8 @@ mod tags;
 mod time_to_live;
 mod transact_common;
 mod transact_get_items;
+#[cfg(test)]
+mod transact_tests;
 mod transact_write_input;
 mod transact_write_items;
 mod txn_registry;

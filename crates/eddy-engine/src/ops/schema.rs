@@ -19,7 +19,7 @@ pub struct AttributeDefinitionIn {
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeySchemaElementIn {
-    attribute_name: Option<String>,
+    pub(crate) attribute_name: Option<String>,
     pub(crate) key_type: Option<String>,
 }
 
@@ -35,7 +35,7 @@ pub struct ThroughputIn {
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct ProjectionIn {
-    projection_type: Option<String>,
+    pub(crate) projection_type: Option<String>,
     non_key_attributes: Option<Vec<String>>,
 }
 
@@ -43,9 +43,9 @@ pub struct ProjectionIn {
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct IndexIn {
-    index_name: Option<String>,
-    key_schema: Option<Vec<KeySchemaElementIn>>,
-    projection: Option<ProjectionIn>,
+    pub(crate) index_name: Option<String>,
+    pub(crate) key_schema: Option<Vec<KeySchemaElementIn>>,
+    pub(crate) projection: Option<ProjectionIn>,
     provisioned_throughput: Option<ThroughputIn>,
 }
 
@@ -224,5 +224,6 @@ pub fn index(
             non_key_attributes: p.non_key_attributes,
         },
         throughput: tp,
+        status: crate::model::IndexStatus::Active,
     })
 }

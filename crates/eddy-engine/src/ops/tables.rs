@@ -33,9 +33,10 @@ impl Engine {
     pub(crate) async fn describe_table(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: TableNameInput = decode(body)?;
         let entry = self.table_ddl(input.table_name.as_deref())?;
-        let desc = entry.def.describe(
+        let desc = entry.def.describe_with(
             "ACTIVE",
             entry.stats(),
+            &|index_id| self.indexes.stats.get(index_id),
             &self.config.region,
             &self.config.account_id,
         );
@@ -102,6 +103,9 @@ impl Engine {
         let storage = self.storage.clone();
         let table_id = entry.def.id;
         tokio::spawn(async move { purge_items(storage, table_id).await });
+        let d = &entry.def;
+        let indexes = d.gsis.iter().chain(&d.lsis).chain(&d.deleting_gsis);
+        self.indexes.purge(indexes.map(|i| i.id).collect());
         Ok(to_vec(&json!({ "TableDescription": desc })))
     }
 
