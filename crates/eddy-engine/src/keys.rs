@@ -218,6 +218,17 @@ fn check_index_key_size(index: &str, attr: &KeyAttr, v: &AttributeValue, max: us
 /// the index declares and, for strings and binaries, be non-empty. Items without an
 /// index's key attributes are simply not in that (sparse) index.
 pub fn check_index_keys(def: &TableDef, item: &Item) -> Result<(), ApiError> {
+    check_index_keys_with(def, item, false)
+}
+
+/// [`check_index_keys`] with UpdateItem's wording for an empty index key value, which
+/// differs from PutItem's ("The update expression attempted to update a secondary index
+/// key to a value that is not supported").
+pub fn check_index_keys_for_update(def: &TableDef, item: &Item) -> Result<(), ApiError> {
+    check_index_keys_with(def, item, true)
+}
+
+fn check_index_keys_with(def: &TableDef, item: &Item, update: bool) -> Result<(), ApiError> {
     for index in def.gsis.iter().chain(&def.lsis) {
         let attrs = std::iter::once(&index.key.hash).chain(index.key.range.as_ref());
         for (attr, max) in attrs.zip([MAX_HASH_KEY, MAX_RANGE_KEY]) {
@@ -242,6 +253,16 @@ pub fn check_index_keys(def: &TableDef, item: &Item) -> Result<(), ApiError> {
                 return Err(ApiError::validation(
                     "One or more parameter values were invalid: Type mismatch for Index Key",
                 ));
+            }
+            if empty && update {
+                let what = if ty == ScalarType::S {
+                    "string"
+                } else {
+                    "binary"
+                };
+                return Err(ApiError::validation(format!(
+                    "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {what} value."
+                )));
             }
             if empty {
                 let what = if ty == ScalarType::S {

@@ -8,6 +8,7 @@
 
 mod coral;
 mod de;
+mod expr_values;
 mod validate;
 
 use crate::error::ApiError;
@@ -20,6 +21,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::hash::Hash;
 
 pub use de::deserialize_item;
+pub use expr_values::{ExpressionValues, deserialize_expression_values};
 
 /// An item: attribute name to value. Ordered so output and storage are deterministic.
 pub type Item = BTreeMap<String, AttributeValue>;
@@ -225,7 +227,7 @@ pub fn json_error_to_api(err: &serde_json::Error) -> ApiError {
 }
 
 /// Removes serde_json's trailing ` at line L column C`, if present.
-fn strip_position(text: &str) -> &str {
+pub(crate) fn strip_position(text: &str) -> &str {
     let Some(at) = text.rfind(" at line ") else {
         return text;
     };

@@ -23,6 +23,7 @@ struct Input {
     expected: Option<HashMap<String, ExpectedAttributeValue>>,
     conditional_operator: Option<String>,
     expression_attribute_names: Option<HashMap<String, String>>,
+    #[serde(default, deserialize_with = "eddy_types::attr::deserialize_expression_values")]
     expression_attribute_values: Option<HashMap<String, AttributeValue>>,
     return_values: Option<String>,
     return_consumed_capacity: Option<String>,

@@ -6,7 +6,7 @@ use super::common::{
 use super::constraints::*;
 use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
 use crate::Engine;
-use crate::keys::key_from_param;
+use crate::keys::{check_index_keys_for_update, key_from_param};
 use eddy_expr::{AttributeValueUpdate, ExpectedAttributeValue};
 use eddy_types::size::{MAX_ITEM_SIZE, item_size};
 use eddy_types::{ApiError, AttributeValue, Item};
@@ -25,6 +25,7 @@ struct Input {
     expected: Option<HashMap<String, ExpectedAttributeValue>>,
     conditional_operator: Option<String>,
     expression_attribute_names: Option<HashMap<String, String>>,
+    #[serde(default, deserialize_with = "eddy_types::attr::deserialize_expression_values")]
     expression_attribute_values: Option<HashMap<String, AttributeValue>>,
     return_values: Option<String>,
     return_consumed_capacity: Option<String>,
@@ -112,6 +113,7 @@ impl Engine {
         let condition = exprs.condition;
         let update = exprs.update;
         let key_item = key.to_item(schema);
+        let entry_def = &entry.def;
         let outcome = self
             .write_one(&entry, key.clone(), move |old| {
                 let empty = Item::new();
@@ -131,6 +133,7 @@ impl Engine {
                     // An update that only removes from a missing item creates nothing.
                     return Ok(None);
                 }
+                check_index_keys_for_update(entry_def, &item)?;
                 if item_size(&item) > MAX_ITEM_SIZE {
                     return Err(ApiError::validation(
                         "Item size to update has exceeded the maximum allowed size",
