@@ -18,6 +18,7 @@ mod keys;
 mod legacy;
 mod smoke_binary;
 mod tables_misc;
+mod transactions;
 mod ttl;
 mod update_expr;
 mod validation;
