@@ -17,6 +17,8 @@
 //! the submodules.
 
 mod backfill;
+#[cfg(test)]
+mod engine_tests;
 mod jobs;
 mod purge;
 mod stats;
@@ -103,7 +105,12 @@ pub fn project(def: &TableDef, index: &IndexDef, item: &Item) -> Item {
 
 /// The entry `item` (whose table key is `key`) has in `index`, or `None` when the item
 /// is not in the index.
-pub fn entry_for(def: &TableDef, index: &IndexDef, key: &PrimaryKey, item: &Item) -> Option<IndexEntry> {
+pub fn entry_for(
+    def: &TableDef,
+    index: &IndexDef,
+    key: &PrimaryKey,
+    item: &Item,
+) -> Option<IndexEntry> {
     let hash = key_value(item, &index.key.hash, MAX_HASH_KEY)?;
     let range = match &index.key.range {
         Some(r) => Some(key_value(item, r, MAX_RANGE_KEY)?),
@@ -186,7 +193,11 @@ impl Engine {
         // The live definition, read under the item lock: an index added after this
         // request looked its table up is maintained too (see backfill.rs). A table
         // deleted meanwhile has no indexes left to maintain.
-        let Some(live) = self.catalog.get(&entry.def.name).filter(|t| t.def.id == entry.def.id) else {
+        let Some(live) = self
+            .catalog
+            .get(&entry.def.name)
+            .filter(|t| t.def.id == entry.def.id)
+        else {
             return Vec::new();
         };
         let def = &live.def;

@@ -72,7 +72,12 @@ pub(crate) fn stored_key(schema: &KeySchema, item: &Item) -> Option<PrimaryKey> 
 impl Engine {
     /// The table `table` (incarnation `table_id`) and its index `index_id`, if that
     /// index is still being created.
-    fn creating_index(&self, table: &str, table_id: u64, index_id: u64) -> Option<(Arc<TableEntry>, IndexDef)> {
+    fn creating_index(
+        &self,
+        table: &str,
+        table_id: u64,
+        index_id: u64,
+    ) -> Option<(Arc<TableEntry>, IndexDef)> {
         let entry = self.catalog.get(table).filter(|t| t.def.id == table_id)?;
         let index = entry
             .def
@@ -84,7 +89,12 @@ impl Engine {
     }
 
     /// Backfills one page of index `index_id` after its checkpoint.
-    pub(crate) async fn backfill_page(&self, table: &str, table_id: u64, index_id: u64) -> Result<Step, StorageError> {
+    pub(crate) async fn backfill_page(
+        &self,
+        table: &str,
+        table_id: u64,
+        index_id: u64,
+    ) -> Result<Step, StorageError> {
         let Some((entry, index)) = self.creating_index(table, table_id, index_id) else {
             return Ok(Step::Gone);
         };
@@ -104,7 +114,9 @@ impl Engine {
         let mut deltas = Vec::new();
         for skey in &keys {
             // Re-read under the lock: the scan only nominated the keys.
-            let Some(bytes) = self.storage.get(ITEMS, skey)? else { continue };
+            let Some(bytes) = self.storage.get(ITEMS, skey)? else {
+                continue;
+            };
             let item = match decode_item(&bytes) {
                 Ok(item) => item,
                 Err(e) => {
@@ -112,8 +124,12 @@ impl Engine {
                     continue;
                 }
             };
-            let Some(key) = stored_key(&entry.def.key, &item) else { continue };
-            let Some(e) = entry_for(&entry.def, &index, &key, &item) else { continue };
+            let Some(key) = stored_key(&entry.def.key, &item) else {
+                continue;
+            };
+            let Some(e) = entry_for(&entry.def, &index, &key, &item) else {
+                continue;
+            };
             let value = e.encode();
             let size = item_size(&e.item) as i64;
             let delta = match self.storage.get(INDEX, &e.key)? {
@@ -137,7 +153,12 @@ impl Engine {
 
     /// Marks a fully backfilled index ACTIVE: catalog record and checkpoint removal in
     /// one batch, under the DDL lock (so no concurrent UpdateTable is overwritten).
-    pub(crate) async fn finish_backfill(&self, table: &str, table_id: u64, index_id: u64) -> Result<(), ApiError> {
+    pub(crate) async fn finish_backfill(
+        &self,
+        table: &str,
+        table_id: u64,
+        index_id: u64,
+    ) -> Result<(), ApiError> {
         let _ddl = self.ddl_lock.lock().await;
         let Some((entry, _)) = self.creating_index(table, table_id, index_id) else {
             return Ok(());

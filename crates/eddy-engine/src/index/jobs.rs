@@ -31,9 +31,19 @@ pub(crate) struct Indexes {
 
 /// One background job.
 enum Job {
-    Backfill { table: String, table_id: u64, index_id: u64 },
-    Delete { table: String, table_id: u64, index_id: u64 },
-    Purge { index_ids: Vec<u64> },
+    Backfill {
+        table: String,
+        table_id: u64,
+        index_id: u64,
+    },
+    Delete {
+        table: String,
+        table_id: u64,
+        index_id: u64,
+    },
+    Purge {
+        index_ids: Vec<u64>,
+    },
     Sweep,
 }
 
@@ -57,7 +67,9 @@ impl Indexes {
         let me = &engine.indexes;
         let _ = me.engine.set(Arc::downgrade(engine));
         for name in engine.catalog.names() {
-            let Some(t) = engine.catalog.get(&name) else { continue };
+            let Some(t) = engine.catalog.get(&name) else {
+                continue;
+            };
             for index in &t.def.gsis {
                 if index.status == crate::model::IndexStatus::Creating {
                     me.backfill(&name, t.def.id, index.id);
@@ -73,13 +85,21 @@ impl Indexes {
     /// Starts backfilling index `index_id` of table `table` (incarnation `table_id`).
     pub(crate) fn backfill(&self, table: &str, table_id: u64, index_id: u64) {
         let table = table.to_string();
-        self.spawn(Job::Backfill { table, table_id, index_id });
+        self.spawn(Job::Backfill {
+            table,
+            table_id,
+            index_id,
+        });
     }
 
     /// Starts purging a dropped GSI, then removing it from the table's DELETING list.
     pub(crate) fn delete(&self, table: &str, table_id: u64, index_id: u64) {
         let table = table.to_string();
-        self.spawn(Job::Delete { table, table_id, index_id });
+        self.spawn(Job::Delete {
+            table,
+            table_id,
+            index_id,
+        });
     }
 
     /// Starts purging the entries of indexes of a deleted table.
@@ -90,7 +110,8 @@ impl Indexes {
     }
 
     fn spawn(&self, job: Job) {
-        let (Some(engine), Ok(rt)) = (self.engine.get(), tokio::runtime::Handle::try_current()) else {
+        let (Some(engine), Ok(rt)) = (self.engine.get(), tokio::runtime::Handle::try_current())
+        else {
             return;
         };
         let task = rt.spawn(run(engine.clone(), job, self.stop.subscribe()));
@@ -138,8 +159,16 @@ impl Indexes {
 async fn run(engine: Weak<Engine>, job: Job, stop: watch::Receiver<bool>) {
     let stopped = || *stop.borrow();
     let result = match job {
-        Job::Backfill { table, table_id, index_id } => backfill(&engine, &table, table_id, index_id, &stopped).await,
-        Job::Delete { table, table_id, index_id } => match engine.upgrade() {
+        Job::Backfill {
+            table,
+            table_id,
+            index_id,
+        } => backfill(&engine, &table, table_id, index_id, &stopped).await,
+        Job::Delete {
+            table,
+            table_id,
+            index_id,
+        } => match engine.upgrade() {
             Some(e) => match e.purge_index(index_id, &stopped).await {
                 Ok(true) => {
                     let _ = e.finish_delete(&table, table_id, index_id).await;
@@ -160,11 +189,17 @@ async fn run(engine: Weak<Engine>, job: Job, stop: watch::Receiver<bool>) {
     };
     match result {
         Ok(()) | Err(StorageError::Closed) => {}
-        Err(e) => tracing::warn!(error = %e, "index background work stopped; it resumes at the next start"),
+        Err(e) => {
+            tracing::warn!(error = %e, "index background work stopped; it resumes at the next start")
+        }
     }
 }
 
-async fn purge_all(e: &Engine, index_ids: &[u64], stopped: &(dyn Fn() -> bool + Sync)) -> Result<(), StorageError> {
+async fn purge_all(
+    e: &Engine,
+    index_ids: &[u64],
+    stopped: &(dyn Fn() -> bool + Sync),
+) -> Result<(), StorageError> {
     for id in index_ids {
         if !e.purge_index(*id, stopped).await? {
             break;
@@ -186,7 +221,9 @@ async fn backfill(
         if stopped() {
             return Ok(());
         }
-        let Some(e) = engine.upgrade() else { return Ok(()) };
+        let Some(e) = engine.upgrade() else {
+            return Ok(());
+        };
         #[cfg(test)]
         if !e.indexes.take_page() {
             return Ok(());

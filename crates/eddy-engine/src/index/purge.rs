@@ -25,14 +25,22 @@ impl Engine {
         self.catalog.names().iter().any(|name| {
             self.catalog.get(name).is_some_and(|t| {
                 let d = &t.def;
-                d.gsis.iter().chain(&d.lsis).chain(&d.deleting_gsis).any(|i| i.id == index_id)
+                d.gsis
+                    .iter()
+                    .chain(&d.lsis)
+                    .chain(&d.deleting_gsis)
+                    .any(|i| i.id == index_id)
             })
         })
     }
 
     /// Deletes every entry and the bookkeeping records of index `index_id`. Stops early
     /// (returning `Ok(false)`) when `stopped()` turns true between pages.
-    pub(crate) async fn purge_index(&self, index_id: u64, stopped: &(dyn Fn() -> bool + Sync)) -> Result<bool, StorageError> {
+    pub(crate) async fn purge_index(
+        &self,
+        index_id: u64,
+        stopped: &(dyn Fn() -> bool + Sync),
+    ) -> Result<bool, StorageError> {
         self.locks.barrier().await;
         let range = KeyRange::prefix(&index_id.to_be_bytes());
         loop {
@@ -62,7 +70,12 @@ impl Engine {
     }
 
     /// Drops a purged GSI from its table's `DELETING` list (under the DDL lock).
-    pub(crate) async fn finish_delete(&self, table: &str, table_id: u64, index_id: u64) -> Result<(), ApiError> {
+    pub(crate) async fn finish_delete(
+        &self,
+        table: &str,
+        table_id: u64,
+        index_id: u64,
+    ) -> Result<(), ApiError> {
         let _ddl = self.ddl_lock.lock().await;
         let Some(entry) = self.catalog.get(table).filter(|t| t.def.id == table_id) else {
             return Ok(());
@@ -82,7 +95,10 @@ impl Engine {
 
     /// Purges the entries and records of every index id that belongs to no table (an
     /// interrupted purge). Walks both keyspaces one 8-byte id prefix at a time.
-    pub(crate) async fn sweep_index_orphans(&self, stopped: &(dyn Fn() -> bool + Sync)) -> Result<(), StorageError> {
+    pub(crate) async fn sweep_index_orphans(
+        &self,
+        stopped: &(dyn Fn() -> bool + Sync),
+    ) -> Result<(), StorageError> {
         for keyspace in [INDEX, INDEX_META] {
             let mut range = KeyRange::prefix(&[]);
             loop {
@@ -90,7 +106,9 @@ impl Engine {
                     return Ok(());
                 }
                 let first = self.storage.scan(keyspace, &range, false, 1)?;
-                let Some((key, _)) = first.into_iter().next() else { break };
+                let Some((key, _)) = first.into_iter().next() else {
+                    break;
+                };
                 let Some(id_bytes) = key.get(..8) else { break };
                 let mut id = [0u8; 8];
                 id.copy_from_slice(id_bytes);

@@ -87,7 +87,11 @@ impl IndexStats {
             count: AtomicI64::new(count),
             bytes: AtomicI64::new(bytes),
         });
-        self.counters.write().entry(index_id).or_insert(fresh).clone()
+        self.counters
+            .write()
+            .entry(index_id)
+            .or_insert(fresh)
+            .clone()
     }
 
     /// Records committed deltas.

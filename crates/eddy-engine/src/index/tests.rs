@@ -14,14 +14,21 @@ fn attr(name: &str, ty: ScalarType) -> KeyAttr {
     }
 }
 
-fn index(id: u64, hash: KeyAttr, range: Option<KeyAttr>, projection: &str, include: &[&str]) -> IndexDef {
+fn index(
+    id: u64,
+    hash: KeyAttr,
+    range: Option<KeyAttr>,
+    projection: &str,
+    include: &[&str],
+) -> IndexDef {
     IndexDef {
         id,
         name: format!("idx{id}"),
         key: KeySchema { hash, range },
         projection: Projection {
             projection_type: projection.into(),
-            non_key_attributes: (!include.is_empty()).then(|| include.iter().map(|s| s.to_string()).collect()),
+            non_key_attributes: (!include.is_empty())
+                .then(|| include.iter().map(|s| s.to_string()).collect()),
         },
         throughput: None,
         status: IndexStatus::Active,
@@ -70,7 +77,10 @@ fn n(v: i64) -> AttributeValue {
 }
 
 fn item(pairs: &[(&str, AttributeValue)]) -> Item {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 fn key() -> PrimaryKey {
@@ -95,9 +105,17 @@ fn changes(batch: &WriteBatch) -> Changes {
     let mut deletes = Vec::new();
     for op in &batch.ops {
         match op {
-            WriteOp::Put { keyspace, key, value } => {
+            WriteOp::Put {
+                keyspace,
+                key,
+                value,
+            } => {
                 assert_eq!(*keyspace, INDEX);
-                puts.push((id(key), key.clone(), decode_item(value).expect("entry decodes")));
+                puts.push((
+                    id(key),
+                    key.clone(),
+                    decode_item(value).expect("entry decodes"),
+                ));
             }
             WriteOp::Delete { keyspace, key } => {
                 assert_eq!(*keyspace, INDEX);
@@ -114,7 +132,15 @@ fn entry_key(index_id: u64, hash: &AttributeValue, range: Option<&AttributeValue
 
 #[test]
 fn new_item_gets_an_entry_in_every_index_it_has_keys_for() {
-    let it = item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("gs", n(5)), ("l", s("y")), ("a", n(9)), ("b", n(8))]);
+    let it = item(&[
+        ("pk", s("p")),
+        ("sk", n(1)),
+        ("g", s("x")),
+        ("gs", n(5)),
+        ("l", s("y")),
+        ("a", n(9)),
+        ("b", n(8)),
+    ]);
     let ((puts, deletes), deltas) = run(None, Some(&it));
     assert!(deletes.is_empty());
     let ids: Vec<u64> = puts.iter().map(|p| p.0).collect();
@@ -126,9 +152,15 @@ fn new_item_gets_an_entry_in_every_index_it_has_keys_for() {
     assert_eq!(puts[0].2, it);
     assert_eq!(puts[3].2, it);
     // KEYS_ONLY: table keys + index keys.
-    assert_eq!(puts[1].2, item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x"))]));
+    assert_eq!(
+        puts[1].2,
+        item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x"))])
+    );
     // INCLUDE a: keys + a, not b.
-    assert_eq!(puts[2].2, item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("a", n(9))]));
+    assert_eq!(
+        puts[2].2,
+        item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("a", n(9))])
+    );
     assert!(deltas.iter().all(|d| d.count == 1 && d.bytes > 0));
     assert_eq!(deltas.len(), 4);
 }
@@ -140,7 +172,12 @@ fn sparse_items_stay_out() {
     let ((puts, _), _) = run(None, Some(&it));
     assert_eq!(puts.iter().map(|p| p.0).collect::<Vec<_>>(), vec![2, 3]);
     // Wrong type, empty string, oversize key: in no index.
-    for g in [n(3), s(""), s(&"x".repeat(2049)), AttributeValue::Bool(true)] {
+    for g in [
+        n(3),
+        s(""),
+        s(&"x".repeat(2049)),
+        AttributeValue::Bool(true),
+    ] {
         let it = item(&[("pk", s("p")), ("sk", n(1)), ("g", g), ("gs", n(1))]);
         let ((puts, _), _) = run(None, Some(&it));
         assert!(puts.is_empty(), "{puts:?}");
@@ -158,7 +195,10 @@ fn key_change_moves_the_entry() {
     let ((puts, deletes), deltas) = run(Some(&old), Some(&new));
     assert_eq!(
         deletes,
-        vec![(2, entry_key(2, &s("x"), None)), (3, entry_key(3, &s("x"), None))]
+        vec![
+            (2, entry_key(2, &s("x"), None)),
+            (3, entry_key(3, &s("x"), None))
+        ]
     );
     assert_eq!(puts.len(), 2);
     assert_eq!(puts[0].1, entry_key(2, &s("z"), None));
@@ -168,7 +208,13 @@ fn key_change_moves_the_entry() {
 
 #[test]
 fn removing_a_key_attribute_removes_the_entry() {
-    let old = item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("gs", n(2)), ("a", n(1))]);
+    let old = item(&[
+        ("pk", s("p")),
+        ("sk", n(1)),
+        ("g", s("x")),
+        ("gs", n(2)),
+        ("a", n(1)),
+    ]);
     let new = item(&[("pk", s("p")), ("sk", n(1)), ("gs", n(2)), ("a", n(1))]);
     let ((puts, deletes), deltas) = run(Some(&old), Some(&new));
     assert!(puts.is_empty());
@@ -184,24 +230,51 @@ fn removing_a_key_attribute_removes_the_entry() {
 
 #[test]
 fn projected_attribute_changes_rewrite_the_entry() {
-    let old = item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("a", n(1)), ("b", n(1))]);
+    let old = item(&[
+        ("pk", s("p")),
+        ("sk", n(1)),
+        ("g", s("x")),
+        ("a", n(1)),
+        ("b", n(1)),
+    ]);
     // `a` is projected into index 3 (INCLUDE) only; index 2 (KEYS_ONLY) is untouched.
-    let new = item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("a", n(22)), ("b", n(1))]);
+    let new = item(&[
+        ("pk", s("p")),
+        ("sk", n(1)),
+        ("g", s("x")),
+        ("a", n(22)),
+        ("b", n(1)),
+    ]);
     let ((puts, deletes), deltas) = run(Some(&old), Some(&new));
     assert!(deletes.is_empty(), "same key: rewrite in place");
     assert_eq!(puts.len(), 1);
     assert_eq!(puts[0].0, 3);
-    assert_eq!(puts[0].2, item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("a", n(22))]));
+    assert_eq!(
+        puts[0].2,
+        item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("a", n(22))])
+    );
     assert_eq!(deltas, vec![IndexDelta::new(3, 0, 0)]);
     // A non-projected attribute changes nothing at all.
-    let newer = item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("a", n(22)), ("b", s("long text"))]);
+    let newer = item(&[
+        ("pk", s("p")),
+        ("sk", n(1)),
+        ("g", s("x")),
+        ("a", n(22)),
+        ("b", s("long text")),
+    ]);
     let ((puts, deletes), deltas) = run(Some(&new), Some(&newer));
     assert!(puts.is_empty() && deletes.is_empty() && deltas.is_empty());
 }
 
 #[test]
 fn unchanged_items_touch_nothing() {
-    let it = item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x")), ("gs", n(5)), ("l", s("y"))]);
+    let it = item(&[
+        ("pk", s("p")),
+        ("sk", n(1)),
+        ("g", s("x")),
+        ("gs", n(5)),
+        ("l", s("y")),
+    ]);
     let ((puts, deletes), deltas) = run(Some(&it), Some(&it));
     assert!(puts.is_empty() && deletes.is_empty() && deltas.is_empty());
 }
@@ -211,14 +284,23 @@ fn entries_missing_during_a_backfill_are_put_and_counted() {
     let old = item(&[("pk", s("p")), ("sk", n(1)), ("g", s("x"))]);
     let mut batch = WriteBatch::new();
     // The old entries are not stored yet (backfill has not reached the item).
-    let deltas = stage_with(&mut batch, &table(), &key(), Some(&old), Some(&old), &|_, _| false);
+    let deltas = stage_with(
+        &mut batch,
+        &table(),
+        &key(),
+        Some(&old),
+        Some(&old),
+        &|_, _| false,
+    );
     let (puts, deletes) = changes(&batch);
     assert!(deletes.is_empty());
     assert_eq!(puts.len(), 2);
     assert!(deltas.iter().all(|d| d.count == 1));
     // Removed from the index: nothing stored, nothing to delete or count.
     let mut batch = WriteBatch::new();
-    let deltas = stage_with(&mut batch, &table(), &key(), Some(&old), None, &|_, _| false);
+    let deltas = stage_with(&mut batch, &table(), &key(), Some(&old), None, &|_, _| {
+        false
+    });
     assert!(batch.is_empty() && deltas.is_empty());
 }
 

@@ -14,9 +14,9 @@ use super::schema::{self, AttributeDefinitionIn, ThroughputIn};
 use crate::Engine;
 use crate::catalog::Catalog;
 use crate::model::Throughput;
-use gsi::{Effect, GsiUpdateIn};
 use eddy_storage::WriteBatch;
 use eddy_types::ApiError;
+use gsi::{Effect, GsiUpdateIn};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -45,7 +45,13 @@ impl Engine {
         }
         c.table_name("tableName", input.table_name.as_deref(), true);
         c.one_of("billingMode", input.billing_mode.as_deref(), BILLING_MODE);
-        gsi::constraints(&mut c, input.global_secondary_index_updates.as_deref().unwrap_or(&[]));
+        gsi::constraints(
+            &mut c,
+            input
+                .global_secondary_index_updates
+                .as_deref()
+                .unwrap_or(&[]),
+        );
         c.one_of("tableClass", input.table_class.as_deref(), TABLE_CLASS);
         c.finish()?;
         let _guard = self.ddl_lock.lock().await;
@@ -119,7 +125,11 @@ impl Engine {
         let created: Vec<String> = effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Created(id) => def.gsis.iter().find(|g| g.id == *id).map(|g| g.name.clone()),
+                Effect::Created(id) => def
+                    .gsis
+                    .iter()
+                    .find(|g| g.id == *id)
+                    .map(|g| g.name.clone()),
                 Effect::Deleted(_) => None,
             })
             .collect();
@@ -132,9 +142,14 @@ impl Engine {
             }
         }
         // Right after the request AWS reports a new index as not backfilling yet.
-        let gsis = desc.get_mut("GlobalSecondaryIndexes").and_then(Value::as_array_mut);
+        let gsis = desc
+            .get_mut("GlobalSecondaryIndexes")
+            .and_then(Value::as_array_mut);
         for g in gsis.into_iter().flatten() {
-            if created.iter().any(|n| g.get("IndexName") == Some(&json!(n))) {
+            if created
+                .iter()
+                .any(|n| g.get("IndexName") == Some(&json!(n)))
+            {
                 g["Backfilling"] = json!(false);
             }
         }

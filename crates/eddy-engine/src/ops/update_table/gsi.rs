@@ -19,8 +19,7 @@ use serde::Deserialize;
 /// `ProjectionType`, in the order AWS prints it.
 const PROJECTION_TYPE: &[&str] = &["ALL", "KEYS_ONLY", "INCLUDE"];
 /// LimitExceededException text for a second concurrent index creation or deletion.
-const ONLINE_LIMIT: &str =
-    "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table";
+const ONLINE_LIMIT: &str = "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table";
 /// Most global secondary indexes per table.
 const MAX_GSIS: usize = 20;
 
@@ -71,10 +70,18 @@ pub(super) fn constraints(c: &mut Violations, list: &[GsiUpdateIn]) {
     for (i, u) in list.iter().enumerate() {
         let m = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
         if let Some(up) = &u.update {
-            c.table_name(&format!("{m}.update.indexName"), up.index_name.as_deref(), true);
+            c.table_name(
+                &format!("{m}.update.indexName"),
+                up.index_name.as_deref(),
+                true,
+            );
         }
         if let Some(cr) = &u.create {
-            c.table_name(&format!("{m}.create.indexName"), cr.index_name.as_deref(), true);
+            c.table_name(
+                &format!("{m}.create.indexName"),
+                cr.index_name.as_deref(),
+                true,
+            );
             c.not_null(&format!("{m}.create.keySchema"), cr.key_schema.is_some());
             for (j, k) in cr.key_schema.iter().flatten().enumerate() {
                 let km = format!("{m}.create.keySchema.{}.member", j + 1);
@@ -85,11 +92,22 @@ pub(super) fn constraints(c: &mut Violations, list: &[GsiUpdateIn]) {
                 c.one_of(&format!("{km}.keyType"), k.key_type.as_deref(), KEY_TYPE);
             }
             c.not_null(&format!("{m}.create.projection"), cr.projection.is_some());
-            let pt = cr.projection.as_ref().and_then(|p| p.projection_type.as_deref());
-            c.one_of(&format!("{m}.create.projection.projectionType"), pt, PROJECTION_TYPE);
+            let pt = cr
+                .projection
+                .as_ref()
+                .and_then(|p| p.projection_type.as_deref());
+            c.one_of(
+                &format!("{m}.create.projection.projectionType"),
+                pt,
+                PROJECTION_TYPE,
+            );
         }
         if let Some(d) = &u.delete {
-            c.table_name(&format!("{m}.delete.indexName"), d.index_name.as_deref(), true);
+            c.table_name(
+                &format!("{m}.delete.indexName"),
+                d.index_name.as_deref(),
+                true,
+            );
         }
     }
 }
@@ -99,7 +117,9 @@ fn invalid(msg: &str) -> ApiError {
 }
 
 fn in_use(what: &str) -> ApiError {
-    ApiError::ResourceInUse(format!("Attempt to change a resource which is still in use: {what}"))
+    ApiError::ResourceInUse(format!(
+        "Attempt to change a resource which is still in use: {what}"
+    ))
 }
 
 /// True while an index of the table is being created or deleted.
@@ -128,7 +148,9 @@ pub(super) fn apply(
         }
         if let Some(name) = u.target() {
             if targets.contains(&name) {
-                return Err(invalid("Only one global secondary index update per index is allowed simultaneously."));
+                return Err(invalid(
+                    "Only one global secondary index update per index is allowed simultaneously.",
+                ));
             }
             targets.push(name);
         }
@@ -155,7 +177,11 @@ pub(super) fn apply(
     Ok(effects)
 }
 
-fn create(def: &mut TableDef, c: &IndexIn, defs_in: Option<&[AttributeDefinitionIn]>) -> Result<Effect, ApiError> {
+fn create(
+    def: &mut TableDef,
+    c: &IndexIn,
+    defs_in: Option<&[AttributeDefinitionIn]>,
+) -> Result<Effect, ApiError> {
     let name = c.index_name.as_deref().unwrap_or_default();
     if let Some(existing) = def.gsis.iter().find(|g| g.name == name) {
         return Err(match existing.status {
@@ -167,13 +193,17 @@ fn create(def: &mut TableDef, c: &IndexIn, defs_in: Option<&[AttributeDefinition
         return Err(in_use("Index is being deleted."));
     }
     if def.lsis.iter().any(|l| l.name == name) {
-        return Err(invalid("Attempting to create an index which already exists"));
+        return Err(invalid(
+            "Attempting to create an index which already exists",
+        ));
     }
     if busy(def) {
         return Err(ApiError::LimitExceeded(ONLINE_LIMIT.into()));
     }
     if def.gsis.len() >= MAX_GSIS {
-        return Err(ApiError::LimitExceeded("Number of global secondary indexes exceeds per-table limit".into()));
+        return Err(ApiError::LimitExceeded(
+            "Number of global secondary indexes exceeds per-table limit".into(),
+        ));
     }
     let request_defs = schema::attribute_definitions(defs_in)?;
     let redefined = request_defs.iter().any(|r| {
@@ -182,7 +212,9 @@ fn create(def: &mut TableDef, c: &IndexIn, defs_in: Option<&[AttributeDefinition
             .any(|d| d.name == r.name && d.ty != r.ty)
     });
     if redefined {
-        return Err(invalid("invalid attribute, SchemaElement redefined should be of same type as previously defined"));
+        return Err(invalid(
+            "invalid attribute, SchemaElement redefined should be of same type as previously defined",
+        ));
     }
     let provisioned = def.billing_mode != "PAY_PER_REQUEST";
     let mut index = schema::index(c, true, &def.key, &request_defs, provisioned)?;
@@ -192,7 +224,11 @@ fn create(def: &mut TableDef, c: &IndexIn, defs_in: Option<&[AttributeDefinition
         .cloned()
         .collect();
     for attr in key_attrs {
-        if !def.attribute_definitions.iter().any(|d| d.name == attr.name) {
+        if !def
+            .attribute_definitions
+            .iter()
+            .any(|d| d.name == attr.name)
+        {
             def.attribute_definitions.push(attr);
         }
     }
@@ -211,7 +247,9 @@ fn delete(def: &mut TableDef, d: &DeleteIn) -> Result<Effect, ApiError> {
         return Err(ApiError::LimitExceeded(ONLINE_LIMIT.into()));
     }
     let Some(pos) = pos else {
-        return Err(ApiError::ResourceNotFound("Requested resource not found".into()));
+        return Err(ApiError::ResourceNotFound(
+            "Requested resource not found".into(),
+        ));
     };
     let mut index = def.gsis.remove(pos);
     index.status = IndexStatus::Deleting;
@@ -233,7 +271,9 @@ fn update(def: &mut TableDef, up: &UpdateIn) -> Result<(), ApiError> {
         return Err(in_use("Index is being created."));
     }
     let Some(t) = up.provisioned_throughput else {
-        return Err(invalid("No provisioned throughput specified for the global secondary index"));
+        return Err(invalid(
+            "No provisioned throughput specified for the global secondary index",
+        ));
     };
     if on_demand {
         return Err(invalid(&format!(
@@ -244,7 +284,9 @@ fn update(def: &mut TableDef, up: &UpdateIn) -> Result<(), ApiError> {
         invalid("Global Secondary Index's read and write throughput must be at least 1, and cannot be null")
     })?;
     if index.throughput == Some(t) {
-        return Err(invalid("The requested throughput value equals the current value"));
+        return Err(invalid(
+            "The requested throughput value equals the current value",
+        ));
     }
     index.throughput = Some(t);
     Ok(())
