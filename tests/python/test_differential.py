@@ -31,6 +31,7 @@ import cases_expr
 import cases_items
 import cases_misc
 import cases_tables
+import cases_transactions
 import cases_ttl
 from ddbhttp import call
 from differ import check_eddy_only, diff, matches, pretty, view
@@ -42,6 +43,7 @@ CASES = (
     + cases_batch.CASES
     + cases_misc.CASES
     + cases_ttl.CASES
+    + cases_transactions.CASES
 )
 RUN = "eddydiff_" + uuid.uuid4().hex[:8] + "_"
 
