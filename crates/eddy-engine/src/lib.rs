@@ -13,6 +13,7 @@ mod keys;
 mod locks;
 mod model;
 mod ops;
+pub mod partiql;
 mod ttl;
 mod write;
 
@@ -153,6 +154,9 @@ impl Engine {
             "BatchWriteItem" => self.batch_write_item(body).await,
             "TransactWriteItems" => self.transact_write_items(body).await,
             "TransactGetItems" => self.transact_get_items(body).await,
+            "ExecuteStatement" => self.execute_statement(body).await,
+            "BatchExecuteStatement" => self.batch_execute_statement(body).await,
+            "ExecuteTransaction" => self.execute_transaction(body).await,
             "CreateTable" => self.create_table(body).await,
             "DescribeTable" => self.describe_table(body).await,
             "ListTables" => self.list_tables(body).await,

@@ -1,11 +1,14 @@
 //! One module per DynamoDB operation (plus shared validation helpers).
 
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 pub(crate) mod common;
 mod constraints;
 mod create_table;
 mod delete_item;
+mod execute_statement;
+mod execute_transaction;
 mod get_item;
 mod idempotency;
 mod put_item;

@@ -1,0 +1,379 @@
+//! Running bound statements.
+//!
+//! Reads page through storage ranges (one partition prefix, or the table prefix for a
+//! scan), never loading more than one page: `Limit` counts the items *evaluated*, a page
+//! also ends after 1 MB read, and the position is returned as an opaque `NextToken`
+//! (version, partition ordinal, last storage key). Writes build a decide closure and go
+//! through [`Engine::write_one`] / [`Engine::write_group`], the same path as PutItem,
+//! UpdateItem and DeleteItem.
+
+use super::Returning;
+use super::access::{Access, SortRange};
+use super::plan::{Output, SelectPlan, WriteKind, WritePlan};
+use crate::Engine;
+use crate::catalog::{ITEMS, TableEntry};
+use crate::keys::{partition_prefix, table_prefix};
+use crate::model::{IndexDef, TableDef};
+use crate::write::WriteOutcome;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use eddy_expr::path::get;
+use eddy_storage::{KeyRange, prefix_successor};
+use eddy_types::codec::decode_item;
+use eddy_types::size::{MAX_ITEM_SIZE, item_size};
+use eddy_types::{ApiError, Item};
+use std::ops::Bound;
+use std::sync::Arc;
+
+/// A page stops after this many bytes of items read, as DynamoDB's 1 MB.
+const PAGE_BYTES: usize = 1024 * 1024;
+/// Items fetched from storage per call.
+const BATCH: usize = 128;
+/// First byte of every `NextToken` payload.
+const TOKEN_VERSION: u8 = 1;
+
+/// Where a SELECT stopped: the ordinal of the partition (0 for a scan) and the last
+/// storage key read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    part: u32,
+    key: Vec<u8>,
+}
+
+impl Cursor {
+    /// The opaque `NextToken`.
+    pub fn token(&self) -> String {
+        let mut bytes = Vec::with_capacity(5 + self.key.len());
+        bytes.push(TOKEN_VERSION);
+        bytes.extend_from_slice(&self.part.to_be_bytes());
+        bytes.extend_from_slice(&self.key);
+        STANDARD.encode(bytes)
+    }
+
+    /// Reads a `NextToken` back, checking that it points into what `plan` reads.
+    pub fn parse(token: &str, def: &TableDef, plan: &SelectPlan) -> Result<Self, ApiError> {
+        let invalid = || ApiError::validation("Invalid NextToken");
+        let bytes = STANDARD.decode(token).map_err(|_| invalid())?;
+        if bytes.len() < 5 || bytes[0] != TOKEN_VERSION {
+            return Err(invalid());
+        }
+        let part = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+        let key = bytes[5..].to_vec();
+        let prefix = match &plan.access {
+            Access::Scan if part == 0 => table_prefix(def.id),
+            Access::Partitions(parts, _) => {
+                let i = usize::try_from(part).map_err(|_| invalid())?;
+                let pk = ordered(parts, plan.partitions_desc)
+                    .nth(i)
+                    .ok_or_else(invalid)?;
+                partition_prefix(def.id, pk)
+            }
+            Access::Scan => return Err(invalid()),
+        };
+        if !key.starts_with(&prefix) {
+            return Err(invalid());
+        }
+        Ok(Cursor { part, key })
+    }
+}
+
+/// One page of a SELECT.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The (projected) items that matched.
+    pub items: Vec<Item>,
+    /// Where to continue, when the page stopped early.
+    pub next: Option<Cursor>,
+    /// Total size of the items read (for consumed capacity).
+    pub read_bytes: usize,
+}
+
+fn ordered<T>(parts: &[T], desc: bool) -> Box<dyn Iterator<Item = &T> + '_> {
+    if desc {
+        Box::new(parts.iter().rev())
+    } else {
+        Box::new(parts.iter())
+    }
+}
+
+/// The storage range of one partition's sort-key range.
+fn partition_range(prefix: Vec<u8>, r: &SortRange) -> KeyRange {
+    let join = |s: &[u8]| [prefix.as_slice(), s].concat();
+    let start = match &r.lower {
+        Bound::Unbounded => Bound::Included(prefix.clone()),
+        Bound::Included(s) => Bound::Included(join(s)),
+        Bound::Excluded(s) => Bound::Excluded(join(s)),
+    };
+    let end = match &r.upper {
+        Bound::Unbounded => prefix_successor(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+        Bound::Included(s) => Bound::Included(join(s)),
+        Bound::Excluded(s) => Bound::Excluded(join(s)),
+    };
+    KeyRange { start, end }
+}
+
+/// Counts what a page has evaluated.
+struct Budget {
+    limit: Option<usize>,
+    evaluated: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    fn exhausted(&self) -> bool {
+        self.limit.is_some_and(|l| self.evaluated >= l) || self.bytes >= PAGE_BYTES
+    }
+}
+
+impl Engine {
+    /// Reads one page of a SELECT.
+    pub(crate) fn run_select(
+        &self,
+        entry: &TableEntry,
+        plan: &SelectPlan,
+        limit: Option<usize>,
+        cursor: Option<Cursor>,
+    ) -> Result<Page, ApiError> {
+        let def = &entry.def;
+        let mut budget = Budget {
+            limit,
+            evaluated: 0,
+            bytes: 0,
+        };
+        let mut page = Page::default();
+        match &plan.access {
+            Access::Scan => {
+                let mut range = KeyRange::prefix(&table_prefix(def.id));
+                if let Some(c) = cursor {
+                    range.start = Bound::Excluded(c.key);
+                }
+                if let Some(key) =
+                    self.read_range(range, false, plan, def, &mut budget, &mut page)?
+                {
+                    page.next = Some(Cursor { part: 0, key });
+                }
+            }
+            Access::Partitions(parts, sort) => {
+                let (first, mut resume) = match cursor {
+                    Some(c) => (c.part, Some(c.key)),
+                    None => (0, None),
+                };
+                let todo = ordered(parts, plan.partitions_desc)
+                    .enumerate()
+                    .skip(first as usize);
+                for (i, pk) in todo {
+                    let mut range = partition_range(partition_prefix(def.id, pk), sort);
+                    if let Some(key) = resume.take() {
+                        if plan.desc {
+                            range.end = Bound::Excluded(key);
+                        } else {
+                            range.start = Bound::Excluded(key);
+                        }
+                    }
+                    if budget.exhausted() {
+                        break;
+                    }
+                    let stopped =
+                        self.read_range(range, plan.desc, plan, def, &mut budget, &mut page)?;
+                    if let Some(key) = stopped {
+                        let part = u32::try_from(i).unwrap_or(u32::MAX);
+                        page.next = Some(Cursor { part, key });
+                        break;
+                    }
+                }
+            }
+        }
+        page.read_bytes = budget.bytes;
+        Ok(page)
+    }
+
+    /// Reads `range` until it ends (`None`) or the budget runs out (`Some(last key)`).
+    fn read_range(
+        &self,
+        mut range: KeyRange,
+        reverse: bool,
+        plan: &SelectPlan,
+        def: &TableDef,
+        budget: &mut Budget,
+        page: &mut Page,
+    ) -> Result<Option<Vec<u8>>, ApiError> {
+        loop {
+            let want = budget.limit.map_or(BATCH, |l| {
+                l.saturating_sub(budget.evaluated).clamp(1, BATCH)
+            });
+            let batch = self
+                .storage
+                .scan(ITEMS, &range, reverse, want)
+                .map_err(crate::storage_error)?;
+            let full = batch.len() >= want;
+            let mut last = None;
+            for (k, v) in batch {
+                let item =
+                    decode_item(&v).map_err(|e| crate::internal(format!("corrupt item: {e}")))?;
+                budget.evaluated += 1;
+                budget.bytes += item_size(&item);
+                if let Some(out) = select_item(plan, def, item)? {
+                    page.items.push(out);
+                }
+                if budget.exhausted() {
+                    return Ok(Some(k));
+                }
+                last = Some(k);
+            }
+            let Some(last) = last.filter(|_| full) else {
+                return Ok(None);
+            };
+            if reverse {
+                range.end = Bound::Excluded(last);
+            } else {
+                range.start = Bound::Excluded(last);
+            }
+        }
+    }
+
+    /// Runs one single-item write through the write path.
+    pub(crate) async fn run_write(
+        &self,
+        entry: &Arc<TableEntry>,
+        plan: &WritePlan,
+        on_fail: bool,
+    ) -> Result<WriteOutcome, ApiError> {
+        self.write_one(entry, plan.key.clone(), decider(plan, on_fail))
+            .await
+    }
+}
+
+/// The item a SELECT returns for a stored item, if it qualifies.
+fn select_item(plan: &SelectPlan, def: &TableDef, item: Item) -> Result<Option<Item>, ApiError> {
+    let item = match &plan.index {
+        Some(index) => match index_entry(def, index, &item) {
+            Some(entry) => entry,
+            None => return Ok(None),
+        },
+        None => item,
+    };
+    if let Some(f) = &plan.filter
+        && !f.eval(&item)?
+    {
+        return Ok(None);
+    }
+    Ok(Some(project(&plan.output, item)))
+}
+
+/// Applies a SELECT list.
+pub fn project(output: &Output, item: Item) -> Item {
+    match output {
+        Output::Star => item,
+        Output::Paths(paths) => paths
+            .iter()
+            .filter_map(|(name, p)| get(&item, p).map(|v| (name.clone(), v.clone())))
+            .collect(),
+    }
+}
+
+/// What a secondary index holds for `item`: nothing when the item lacks an index key
+/// attribute (sparse indexes), else the table keys, index keys and projected attributes.
+fn index_entry(def: &TableDef, index: &IndexDef, item: &Item) -> Option<Item> {
+    let keys = std::iter::once(&index.key.hash).chain(index.key.range.as_ref());
+    if keys.into_iter().any(|k| !item.contains_key(&k.name)) {
+        return None;
+    }
+    let keep = |name: &str| {
+        def.key.is_key(name)
+            || index.key.is_key(name)
+            || match index.projection.projection_type.as_str() {
+                "ALL" => true,
+                "INCLUDE" => index
+                    .projection
+                    .non_key_attributes
+                    .as_ref()
+                    .is_some_and(|n| n.iter().any(|a| a == name)),
+                _ => false,
+            }
+    };
+    Some(
+        item.iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+}
+
+/// "Duplicate primary key exists in table"
+pub fn duplicate_item() -> ApiError {
+    ApiError::DuplicateItem("Duplicate primary key exists in table".into())
+}
+
+/// The decision of a write: the new state of its item from the old one.
+pub fn decider(
+    plan: &WritePlan,
+    on_fail: bool,
+) -> impl FnOnce(Option<&Item>) -> Result<Option<Item>, ApiError> + Send + 'static {
+    let kind = plan.kind.clone();
+    let condition = plan.condition.clone();
+    move |old| {
+        let failed = |old: Option<&Item>| {
+            ApiError::condition_failed(on_fail.then(|| old.cloned()).flatten())
+        };
+        let holds = |item: &Item| condition.as_ref().map_or(Ok(true), |c| c.eval(item));
+        match kind {
+            WriteKind::Insert(item) => {
+                if old.is_some() {
+                    return Err(duplicate_item());
+                }
+                if item_size(&item) > MAX_ITEM_SIZE {
+                    return Err(ApiError::validation(
+                        "Item size has exceeded the maximum allowed size",
+                    ));
+                }
+                Ok(Some(item))
+            }
+            WriteKind::Update { update, .. } => {
+                let Some(current) = old else {
+                    return Err(failed(None));
+                };
+                if !holds(current)? {
+                    return Err(failed(old));
+                }
+                let mut item = current.clone();
+                update.apply(&mut item)?;
+                if item_size(&item) > MAX_ITEM_SIZE {
+                    return Err(ApiError::validation(
+                        "Item size to update has exceeded the maximum allowed size",
+                    ));
+                }
+                Ok(Some(item))
+            }
+            WriteKind::Delete => match old {
+                None => Ok(None),
+                Some(current) if holds(current)? => Ok(None),
+                Some(_) => Err(failed(old)),
+            },
+            WriteKind::Check => match old {
+                Some(current) if holds(current)? => Ok(Some(current.clone())),
+                _ => Err(ApiError::ConditionalCheckFailed {
+                    message: "The conditional request failed.".into(),
+                    item: on_fail.then(|| old.cloned()).flatten(),
+                }),
+            },
+        }
+    }
+}
+
+/// The items a `RETURNING` clause returns for a write's outcome.
+pub fn returned(plan: &WritePlan, outcome: &WriteOutcome) -> Vec<Item> {
+    let Some(r) = plan.returning else {
+        return Vec::new();
+    };
+    let modified = |item: Option<&Item>| match (&plan.kind, item) {
+        (WriteKind::Update { updated, .. }, Some(i)) => Some(updated.apply(i)),
+        _ => None,
+    };
+    let picked = match r {
+        Returning::AllOld => outcome.old.clone(),
+        Returning::AllNew => outcome.new.clone(),
+        Returning::ModifiedOld => modified(outcome.old.as_ref()),
+        Returning::ModifiedNew => modified(outcome.new.as_ref()),
+    };
+    picked.into_iter().filter(|i| !i.is_empty()).collect()
+}
