@@ -9,7 +9,9 @@
 //! retry with its token runs again (as on DynamoDB).
 //!
 //! Layout of keyspace `txn_tokens` (see docs/design/storage-keys.md):
-//! - `b'k' | token` → `committed_at_ms: i64 BE | fingerprint: 16 bytes`
+//! - `b'k' | len(token): u8 | token | committed_at_ms: i64 BE` → `committed_at_ms | fingerprint:
+//!   16 bytes`: one record per commit, so a token reused after it expired gets a new key
+//!   and purging an old record can never remove a newer one (the latest record counts)
 //! - `b't' | committed_at_ms: i64 BE | token` → empty: an expiry index. Every transaction
 //!   that writes a token also deletes a few entries older than the window (lazily, in the
 //!   same batch), so the keyspace stays bounded by the tokens of the last 10 minutes.
@@ -93,10 +95,19 @@ fn fnv1a_128(bytes: &[u8]) -> u128 {
     h
 }
 
-fn record_key(token: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + token.len());
+/// `b'k' | len | token`: the prefix of every record of `token` (tokens are 1..=36 bytes).
+fn record_prefix(token: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(10 + token.len());
     k.push(b'k');
+    k.push(u8::try_from(token.len()).unwrap_or(u8::MAX));
     k.extend_from_slice(token.as_bytes());
+    k
+}
+
+/// The record of `token` committed at `at_ms`.
+fn record_key(token: &str, at_ms: i64) -> Vec<u8> {
+    let mut k = record_prefix(token);
+    k.extend_from_slice(&at_ms.max(0).to_be_bytes());
     k
 }
 
@@ -125,11 +136,12 @@ fn decode_record(v: &[u8]) -> Result<(i64, [u8; 16]), ApiError> {
 impl Engine {
     /// What `token` means for a request with fingerprint `fp`, now.
     pub(crate) fn token_state(&self, token: &str, fp: &[u8; 16]) -> Result<TokenState, ApiError> {
-        let Some(v) = self
+        let range = KeyRange::prefix(&record_prefix(token));
+        let latest = self
             .storage
-            .get(TXN_TOKENS, &record_key(token))
-            .map_err(crate::storage_error)?
-        else {
+            .scan(TXN_TOKENS, &range, true, 1)
+            .map_err(crate::storage_error)?;
+        let Some((_, v)) = latest.into_iter().next() else {
             return Ok(TokenState::Fresh);
         };
         let (at, stored) = decode_record(&v)?;
@@ -167,22 +179,15 @@ impl Engine {
             };
             let at = i64::from_be_bytes(at.try_into().unwrap_or_default());
             let old_token = String::from_utf8_lossy(old_token).into_owned();
-            let rk = record_key(&old_token);
-            // Only the record this index entry describes: the token may have been
-            // reused (and recorded anew) after it expired.
-            let record = self
-                .storage
-                .get(TXN_TOKENS, &rk)
-                .map_err(crate::storage_error)?;
-            if record.is_some_and(|v| decode_record(&v).is_ok_and(|(rec_at, _)| rec_at == at)) {
-                batch.delete(TXN_TOKENS, rk);
-            }
+            // Exactly the record this index entry describes: a newer record of the same
+            // token (reused after it expired) has another key.
+            batch.delete(TXN_TOKENS, record_key(&old_token, at));
             batch.delete(TXN_TOKENS, key);
         }
         let mut value = Vec::with_capacity(24);
         value.extend_from_slice(&now.to_be_bytes());
         value.extend_from_slice(fp);
-        batch.put(TXN_TOKENS, record_key(token), value);
+        batch.put(TXN_TOKENS, record_key(token, now), value);
         batch.put(TXN_TOKENS, expiry_key(now, token), Vec::new());
         Ok(())
     }
