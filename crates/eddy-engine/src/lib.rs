@@ -152,6 +152,8 @@ impl Engine {
             "DeleteItem" => self.delete_item(body).await,
             "BatchGetItem" => self.batch_get_item(body).await,
             "BatchWriteItem" => self.batch_write_item(body).await,
+            "Query" => self.query(body).await,
+            "Scan" => self.scan(body).await,
             "TransactWriteItems" => self.transact_write_items(body).await,
             "TransactGetItems" => self.transact_get_items(body).await,
             "ExecuteStatement" => self.execute_statement(body).await,

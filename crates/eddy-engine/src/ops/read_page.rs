@@ -1,0 +1,309 @@
+//! Reading one page of a Query or Scan: the storage loop, `Limit`, the 1 MB page, the
+//! filter, `Select`/projection, `LastEvaluatedKey` and consumed capacity.
+//!
+//! The key range is read in growing chunks (`Storage::scan` with a limit), so a Query of
+//! ten items reads about ten entries whatever the table size, and a Scan of a large table
+//! never holds more than one page. DynamoDB's page rules, checked against DynamoDB Local
+//! and AWS's documentation:
+//! - `Limit` counts items *evaluated* (read), before the filter; reaching it ends the
+//!   page with a `LastEvaluatedKey` even when nothing follows;
+//! - the 1 MB limit counts the size of the items read, before filter and projection
+//!   (AWS; Local counts after the filter). The item that reaches 1 MB is still part of
+//!   the page; the page ends with a `LastEvaluatedKey` only if another item follows;
+//! - capacity: the total size read, rounded up to 4 KB, one unit per 4 KB (half for
+//!   eventually consistent reads), at least one unit; items an LSI query fetches from the
+//!   table cost their own units, each rounded up separately.
+
+use super::common::{CapacityMode, consumed, encode, read_units};
+use crate::Engine;
+use crate::catalog::{ITEMS, TableEntry};
+use crate::keys::PrimaryKey;
+use crate::model::IndexDef;
+use eddy_expr::{Condition, Projection, condition_paths};
+use eddy_storage::KeyRange;
+use eddy_types::codec::decode_item;
+use eddy_types::size::item_size;
+use eddy_types::{ApiError, Item};
+use serde::Serialize;
+use serde_json::Value;
+use std::ops::Bound;
+
+/// Keyspace of secondary-index entries (written by index maintenance).
+pub(crate) const INDEX: &str = "index";
+/// A page ends once this many bytes were read.
+const PAGE_BYTES: usize = 1024 * 1024;
+/// First storage read of a page; later reads double up to [`MAX_CHUNK`].
+const FIRST_CHUNK: usize = 16;
+const MAX_CHUNK: usize = 1024;
+
+/// What a read returns per item (`Select`, resolved).
+#[derive(Debug, Clone)]
+pub enum Select {
+    /// Whole items (on an LSI: fetched from the table).
+    All,
+    /// What the index holds.
+    AllProjected,
+    /// The paths of a projection.
+    Specific(Projection),
+    /// Nothing but the counts.
+    Count,
+}
+
+/// Resolves `Select` against the projection and the index, with DynamoDB's messages
+/// (after every other check of the request, as DynamoDB orders them).
+pub fn resolve_select(
+    select: Option<&str>,
+    projection: Option<Projection>,
+    legacy_projection: bool,
+    index: Option<(&IndexDef, bool)>,
+) -> Result<Select, ApiError> {
+    let param = if legacy_projection {
+        "AttributesToGet"
+    } else {
+        "ProjectionExpression"
+    };
+    let conflict = |what: &str| {
+        ApiError::validation(format!(
+            "Cannot specify the {param} when choosing to get {what}"
+        ))
+    };
+    let select = match (select, projection) {
+        (Some("COUNT"), Some(_)) => return Err(conflict("only the Count")),
+        (Some("ALL_ATTRIBUTES"), Some(_)) => return Err(conflict("ALL_ATTRIBUTES")),
+        (Some("ALL_PROJECTED_ATTRIBUTES"), Some(_)) => {
+            return Err(conflict("ALL_PROJECTED_ATTRIBUTES"));
+        }
+        (Some("SPECIFIC_ATTRIBUTES"), None) => {
+            return Err(ApiError::validation(
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ));
+        }
+        (Some("COUNT"), None) => Select::Count,
+        (Some("ALL_ATTRIBUTES"), None) => Select::All,
+        (Some("ALL_PROJECTED_ATTRIBUTES"), None) => Select::AllProjected,
+        (_, Some(p)) => Select::Specific(p),
+        (_, None) if index.is_some() => Select::AllProjected,
+        (_, None) => Select::All,
+    };
+    match (&select, index) {
+        (Select::AllProjected, None) => Err(ApiError::validation(
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        )),
+        (Select::All, Some((i, true))) if i.projection.projection_type != "ALL" => {
+            Err(ApiError::validation(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                i.name
+            )))
+        }
+        _ => Ok(select),
+    }
+}
+
+/// One page to read.
+pub struct PageRequest<'a> {
+    /// The table.
+    pub entry: &'a TableEntry,
+    /// The index read instead of the table, and whether it is global.
+    pub index: Option<(&'a IndexDef, bool)>,
+    /// The storage range (keyspace `items`, or `index` when `index` is set).
+    pub range: KeyRange,
+    /// Descending key order.
+    pub reverse: bool,
+    /// `Limit`.
+    pub limit: Option<usize>,
+    /// The filter.
+    pub filter: Option<&'a Condition>,
+    /// What to return.
+    pub select: &'a Select,
+    /// `ConsistentRead`.
+    pub consistent: bool,
+}
+
+/// One page read.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// Returned items (empty for `Select::Count`).
+    pub items: Vec<Item>,
+    /// Items that passed the filter.
+    pub count: usize,
+    /// Items read.
+    pub scanned: usize,
+    /// Where a next page starts, when this one was cut short.
+    pub last_key: Option<Item>,
+    /// Bytes read from the table (or index).
+    pub bytes: usize,
+    /// Capacity of items an LSI read fetched from the table.
+    pub fetched_units: f64,
+}
+
+/// True when `name` is stored in `index`'s entries.
+fn projected(entry: &TableEntry, index: &IndexDef, name: &str) -> bool {
+    let p = &index.projection;
+    entry.def.key.is_key(name)
+        || index.key.is_key(name)
+        || p.projection_type == "ALL"
+        || p.non_key_attributes
+            .as_ref()
+            .is_some_and(|n| n.iter().any(|a| a == name))
+}
+
+/// Whether a read of an LSI must fetch each item from the table: for whole items, or a
+/// projection or filter naming attributes the index does not hold.
+fn fetches(req: &PageRequest<'_>) -> bool {
+    let Some((index, false)) = req.index else {
+        return false;
+    };
+    let mut names: Vec<&str> = req
+        .filter
+        .map(condition_paths)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| p.top_level())
+        .collect();
+    match req.select {
+        Select::All => return true,
+        Select::Specific(p) => names.extend(p.paths.iter().map(|p| p.top_level())),
+        Select::AllProjected | Select::Count => {}
+    }
+    names.iter().any(|n| !projected(req.entry, index, n))
+}
+
+impl Engine {
+    /// Reads one page. Storage is read in chunks that double from [`FIRST_CHUNK`], so
+    /// a small `Limit` reads little and a 1 MB page costs a handful of storage calls.
+    pub(crate) fn read_page(&self, req: PageRequest<'_>) -> Result<Page, ApiError> {
+        let keyspace = if req.index.is_some() { INDEX } else { ITEMS };
+        let fetch = fetches(&req);
+        let def = &req.entry.def;
+        let key_names: Vec<&str> = {
+            let table = std::iter::once(&def.key.hash).chain(def.key.range.as_ref());
+            let index = req
+                .index
+                .into_iter()
+                .flat_map(|(i, _)| std::iter::once(&i.key.hash).chain(i.key.range.as_ref()));
+            table.chain(index).map(|a| a.name.as_str()).collect()
+        };
+        let mut range = req.range;
+        let mut page = Page::default();
+        let mut last: Option<Item> = None;
+        let mut chunk = FIRST_CHUNK;
+        loop {
+            let want = req.limit.map_or(chunk, |l| chunk.min(l - page.scanned));
+            let batch = self
+                .storage
+                .scan(keyspace, &range, req.reverse, want)
+                .map_err(crate::storage_error)?;
+            let exhausted = batch.len() < want;
+            for (key, value) in batch {
+                if page.bytes >= PAGE_BYTES {
+                    page.last_key = last;
+                    return Ok(page);
+                }
+                let stored = decode_item(&value)
+                    .map_err(|e| crate::internal(format!("corrupt item: {e}")))?;
+                page.bytes += item_size(&stored);
+                page.scanned += 1;
+                match req.reverse {
+                    true => range.end = Bound::Excluded(key),
+                    false => range.start = Bound::Excluded(key),
+                }
+                last = Some(
+                    key_names
+                        .iter()
+                        .filter_map(|n| stored.get(*n).map(|v| (n.to_string(), v.clone())))
+                        .collect(),
+                );
+                let full = if fetch {
+                    self.fetch_from_table(req.entry, &stored, req.consistent, &mut page)?
+                } else {
+                    None
+                };
+                let item = full.as_ref().unwrap_or(&stored);
+                if (!fetch || full.is_some())
+                    && req.filter.is_none_or(|f| f.eval(item).unwrap_or(false))
+                {
+                    page.count += 1;
+                    match req.select {
+                        Select::Count => {}
+                        Select::Specific(p) => page.items.push(p.apply(item)),
+                        Select::All | Select::AllProjected => page.items.push(item.clone()),
+                    }
+                }
+                if req.limit == Some(page.scanned) {
+                    page.last_key = last;
+                    return Ok(page);
+                }
+            }
+            if exhausted {
+                return Ok(page);
+            }
+            chunk = (chunk * 2).min(MAX_CHUNK);
+        }
+    }
+
+    /// The table item behind an LSI entry (`None` if it vanished since the entry was
+    /// read); charges its capacity to the page.
+    fn fetch_from_table(
+        &self,
+        entry: &TableEntry,
+        stored: &Item,
+        consistent: bool,
+        page: &mut Page,
+    ) -> Result<Option<Item>, ApiError> {
+        let key = &entry.def.key;
+        let hash = stored.get(&key.hash.name).cloned();
+        let range = match &key.range {
+            None => Some(None),
+            Some(r) => stored.get(&r.name).cloned().map(Some),
+        };
+        let (Some(hash), Some(range)) = (hash, range) else {
+            return Ok(None);
+        };
+        let item = self.read_item(entry, &PrimaryKey { hash, range })?;
+        if let Some(i) = &item {
+            page.fetched_units += read_units(Some(item_size(i)), consistent);
+        }
+        Ok(item)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Output {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<Vec<Item>>,
+    count: usize,
+    scanned_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_evaluated_key: Option<Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Value>,
+}
+
+/// The response body of a Query or Scan.
+pub fn page_output(
+    page: Page,
+    select: &Select,
+    cap: CapacityMode,
+    entry: &TableEntry,
+    index: Option<(&IndexDef, bool)>,
+    consistent: bool,
+) -> Result<Vec<u8>, ApiError> {
+    let units = read_units(Some(page.bytes), consistent);
+    let capacity = match index {
+        None => consumed(cap, &entry.def.name, units, &[]),
+        Some((i, global)) => consumed(
+            cap,
+            &entry.def.name,
+            page.fetched_units,
+            &[(global, i.name.clone(), units)],
+        ),
+    };
+    encode(&Output {
+        items: (!matches!(select, Select::Count)).then_some(page.items),
+        count: page.count,
+        scanned_count: page.scanned,
+        last_evaluated_key: page.last_key,
+        consumed_capacity: capacity,
+    })
+}
