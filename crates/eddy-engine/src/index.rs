@@ -19,12 +19,14 @@
 mod backfill;
 #[cfg(test)]
 mod engine_tests;
+mod inspect;
 mod jobs;
 mod purge;
 mod stats;
 #[cfg(test)]
 mod tests;
 
+pub use inspect::stored_index_entries;
 pub(crate) use jobs::Indexes;
 pub use stats::IndexDelta;
 pub(crate) use stats::IndexStats;

@@ -18,7 +18,7 @@ mod ttl;
 mod write;
 
 pub use catalog::{CATALOG, ITEMS};
-pub use index::{INDEX, INDEX_META};
+pub use index::{INDEX, INDEX_META, stored_index_entries};
 
 use catalog::Catalog;
 use eddy_storage::{Storage, StorageError};

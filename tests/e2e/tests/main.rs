@@ -13,6 +13,7 @@ mod conditions;
 mod control_plane;
 mod control_plane_errors;
 mod durability;
+mod indexes;
 mod items;
 mod keys;
 mod legacy;
