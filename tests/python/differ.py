@@ -14,6 +14,8 @@ Only documented, deliberate differences are normalised away, in both responses a
   CREATING / UPDATING / DELETING, DynamoDB Local ACTIVE; both spellings are accepted.
 - Set members (`SS`, `NS`, `BS`) and the items of a BatchGetItem response table: unordered
   on AWS, so sorted. Tags are sorted by key. Attribute definitions by name, indexes by name.
+- The per-table `ConsumedCapacity` list of a batch operation: unordered in DynamoDB, so
+  compared sorted by table name.
 - Errors: `message` vs DynamoDB Local's `Message` (spec L15).
 """
 
@@ -83,6 +85,9 @@ def _walk(v: Any, transitional: bool) -> Any:
             x = sorted(x, key=lambda a: a.get("AttributeName", "") if isinstance(a, dict) else "")
         elif k in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes") and isinstance(x, list):
             x = sorted(x, key=lambda a: a.get("IndexName", "") if isinstance(a, dict) else "")
+        elif k == "ConsumedCapacity" and isinstance(x, list):
+            # one entry per table of a batch; DynamoDB documents no order
+            x = sorted(x, key=lambda c: c.get("TableName", "") if isinstance(c, dict) else "")
         elif k == "Responses" and isinstance(x, dict):
             x = {t: sorted(items, key=canonical) if isinstance(items, list) else items for t, items in x.items()}
         out[k] = x
