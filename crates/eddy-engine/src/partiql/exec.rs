@@ -12,8 +12,9 @@ use super::access::{Access, SortRange};
 use super::plan::{Output, SelectPlan, WriteKind, WritePlan};
 use crate::Engine;
 use crate::catalog::{ITEMS, TableEntry};
-use crate::keys::{partition_prefix, table_prefix};
-use crate::model::{IndexDef, TableDef};
+use crate::index::INDEX;
+use crate::keys::{key_of_item, partition_prefix, table_prefix};
+use crate::model::TableDef;
 use crate::write::WriteOutcome;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -59,14 +60,15 @@ impl Cursor {
         }
         let part = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
         let key = bytes[5..].to_vec();
+        let (_, id) = source(def, plan);
         let prefix = match &plan.access {
-            Access::Scan if part == 0 => table_prefix(def.id),
+            Access::Scan if part == 0 => table_prefix(id),
             Access::Partitions(parts, _) => {
                 let i = usize::try_from(part).map_err(|_| invalid())?;
                 let pk = ordered(parts, plan.partitions_desc)
                     .nth(i)
                     .ok_or_else(invalid)?;
-                partition_prefix(def.id, pk)
+                partition_prefix(id, pk)
             }
             Access::Scan => return Err(invalid()),
         };
@@ -97,19 +99,34 @@ fn ordered<T>(parts: &[T], desc: bool) -> Box<dyn Iterator<Item = &T> + '_> {
 }
 
 /// The storage range of one partition's sort-key range.
+///
+/// Index entry keys continue after the index sort key (with the table key), so a bound
+/// that includes the sort key value `s` must cover every key starting with `P ++ s`, and
+/// one that excludes it must skip them all; since key encodings are self-delimiting,
+/// that is the prefix successor of `P ++ s`. (Item keys end at the sort key, where this
+/// is equally right.)
 fn partition_range(prefix: Vec<u8>, r: &SortRange) -> KeyRange {
     let join = |s: &[u8]| [prefix.as_slice(), s].concat();
+    let after = |s: &[u8]| prefix_successor(&join(s));
     let start = match &r.lower {
         Bound::Unbounded => Bound::Included(prefix.clone()),
         Bound::Included(s) => Bound::Included(join(s)),
-        Bound::Excluded(s) => Bound::Excluded(join(s)),
+        Bound::Excluded(s) => after(s).map_or(Bound::Excluded(join(s)), Bound::Included),
     };
     let end = match &r.upper {
         Bound::Unbounded => prefix_successor(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
-        Bound::Included(s) => Bound::Included(join(s)),
+        Bound::Included(s) => after(s).map_or(Bound::Unbounded, Bound::Excluded),
         Bound::Excluded(s) => Bound::Excluded(join(s)),
     };
     KeyRange { start, end }
+}
+
+/// The keyspace and id prefix a SELECT reads: the index's entries or the table's items.
+fn source(def: &TableDef, plan: &SelectPlan) -> (&'static str, u64) {
+    match &plan.index {
+        Some(i) => (INDEX, i.id),
+        None => (ITEMS, def.id),
+    }
 }
 
 /// Counts what a page has evaluated.
@@ -125,6 +142,16 @@ impl Budget {
     }
 }
 
+/// The state of one page being read.
+struct Reader<'p> {
+    keyspace: &'static str,
+    /// The table, when index entries are replaced by their items.
+    table: Option<&'p TableEntry>,
+    plan: &'p SelectPlan,
+    budget: Budget,
+    page: Page,
+}
+
 impl Engine {
     /// Reads one page of a SELECT.
     pub(crate) fn run_select(
@@ -134,23 +161,26 @@ impl Engine {
         limit: Option<usize>,
         cursor: Option<Cursor>,
     ) -> Result<Page, ApiError> {
-        let def = &entry.def;
-        let mut budget = Budget {
-            limit,
-            evaluated: 0,
-            bytes: 0,
+        let (keyspace, id) = source(&entry.def, plan);
+        let mut read = Reader {
+            keyspace,
+            table: plan.fetch.then_some(entry),
+            plan,
+            budget: Budget {
+                limit,
+                evaluated: 0,
+                bytes: 0,
+            },
+            page: Page::default(),
         };
-        let mut page = Page::default();
         match &plan.access {
             Access::Scan => {
-                let mut range = KeyRange::prefix(&table_prefix(def.id));
+                let mut range = KeyRange::prefix(&table_prefix(id));
                 if let Some(c) = cursor {
                     range.start = Bound::Excluded(c.key);
                 }
-                if let Some(key) =
-                    self.read_range(range, false, plan, def, &mut budget, &mut page)?
-                {
-                    page.next = Some(Cursor { part: 0, key });
+                if let Some(key) = self.read_range(range, false, &mut read)? {
+                    read.page.next = Some(Cursor { part: 0, key });
                 }
             }
             Access::Partitions(parts, sort) => {
@@ -162,7 +192,7 @@ impl Engine {
                     .enumerate()
                     .skip(first as usize);
                 for (i, pk) in todo {
-                    let mut range = partition_range(partition_prefix(def.id, pk), sort);
+                    let mut range = partition_range(partition_prefix(id, pk), sort);
                     if let Some(key) = resume.take() {
                         if plan.desc {
                             range.end = Bound::Excluded(key);
@@ -170,21 +200,16 @@ impl Engine {
                             range.start = Bound::Excluded(key);
                         }
                     }
-                    if budget.exhausted() {
-                        break;
-                    }
-                    let stopped =
-                        self.read_range(range, plan.desc, plan, def, &mut budget, &mut page)?;
-                    if let Some(key) = stopped {
+                    if let Some(key) = self.read_range(range, plan.desc, &mut read)? {
                         let part = u32::try_from(i).unwrap_or(u32::MAX);
-                        page.next = Some(Cursor { part, key });
+                        read.page.next = Some(Cursor { part, key });
                         break;
                     }
                 }
             }
         }
-        page.read_bytes = budget.bytes;
-        Ok(page)
+        read.page.read_bytes = read.budget.bytes;
+        Ok(read.page)
     }
 
     /// Reads `range` until it ends (`None`) or the budget runs out (`Some(last key)`).
@@ -192,30 +217,32 @@ impl Engine {
         &self,
         mut range: KeyRange,
         reverse: bool,
-        plan: &SelectPlan,
-        def: &TableDef,
-        budget: &mut Budget,
-        page: &mut Page,
+        read: &mut Reader,
     ) -> Result<Option<Vec<u8>>, ApiError> {
         loop {
+            let budget = &read.budget;
             let want = budget.limit.map_or(BATCH, |l| {
                 l.saturating_sub(budget.evaluated).clamp(1, BATCH)
             });
             let batch = self
                 .storage
-                .scan(ITEMS, &range, reverse, want)
+                .scan(read.keyspace, &range, reverse, want)
                 .map_err(crate::storage_error)?;
             let full = batch.len() >= want;
             let mut last = None;
             for (k, v) in batch {
                 let item =
                     decode_item(&v).map_err(|e| crate::internal(format!("corrupt item: {e}")))?;
-                budget.evaluated += 1;
-                budget.bytes += item_size(&item);
-                if let Some(out) = select_item(plan, def, item)? {
-                    page.items.push(out);
+                read.budget.evaluated += 1;
+                read.budget.bytes += item_size(&item);
+                let item = match (read.plan.fetch, &read.table) {
+                    (true, Some(t)) => self.table_item(t, item)?,
+                    _ => item,
+                };
+                if let Some(out) = select_item(read.plan, item)? {
+                    read.page.items.push(out);
                 }
-                if budget.exhausted() {
+                if read.budget.exhausted() {
                     return Ok(Some(k));
                 }
                 last = Some(k);
@@ -231,6 +258,12 @@ impl Engine {
         }
     }
 
+    /// The table item an index entry stands for (the entry itself if the item is gone).
+    fn table_item(&self, table: &TableEntry, entry: Item) -> Result<Item, ApiError> {
+        let key = key_of_item(&table.def.key, &entry)?;
+        Ok(self.read_item(table, &key)?.unwrap_or(entry))
+    }
+
     /// Runs one single-item write through the write path.
     pub(crate) async fn run_write(
         &self,
@@ -243,15 +276,8 @@ impl Engine {
     }
 }
 
-/// The item a SELECT returns for a stored item, if it qualifies.
-fn select_item(plan: &SelectPlan, def: &TableDef, item: Item) -> Result<Option<Item>, ApiError> {
-    let item = match &plan.index {
-        Some(index) => match index_entry(def, index, &item) {
-            Some(entry) => entry,
-            None => return Ok(None),
-        },
-        None => item,
-    };
+/// The item a SELECT returns for a stored item (or index entry), if it matches.
+fn select_item(plan: &SelectPlan, item: Item) -> Result<Option<Item>, ApiError> {
     if let Some(f) = &plan.filter
         && !f.eval(&item)?
     {
@@ -269,34 +295,6 @@ pub fn project(output: &Output, item: Item) -> Item {
             .filter_map(|(name, p)| get(&item, p).map(|v| (name.clone(), v.clone())))
             .collect(),
     }
-}
-
-/// What a secondary index holds for `item`: nothing when the item lacks an index key
-/// attribute (sparse indexes), else the table keys, index keys and projected attributes.
-fn index_entry(def: &TableDef, index: &IndexDef, item: &Item) -> Option<Item> {
-    let keys = std::iter::once(&index.key.hash).chain(index.key.range.as_ref());
-    if keys.into_iter().any(|k| !item.contains_key(&k.name)) {
-        return None;
-    }
-    let keep = |name: &str| {
-        def.key.is_key(name)
-            || index.key.is_key(name)
-            || match index.projection.projection_type.as_str() {
-                "ALL" => true,
-                "INCLUDE" => index
-                    .projection
-                    .non_key_attributes
-                    .as_ref()
-                    .is_some_and(|n| n.iter().any(|a| a == name)),
-                _ => false,
-            }
-    };
-    Some(
-        item.iter()
-            .filter(|(k, _)| keep(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    )
 }
 
 /// "Duplicate primary key exists in table"

@@ -11,7 +11,7 @@ use super::cond::{condition, path};
 use super::value::{Values, is_update_arith, param_mismatch};
 use super::{Parsed, Returning};
 use crate::keys::{PrimaryKey, key_of_item};
-use crate::model::{IndexDef, ScalarType, TableDef};
+use crate::model::{IndexDef, IndexStatus, ScalarType, TableDef};
 use eddy_expr::{
     Condition, Path, PathElement, Projection, SetValue, UpdateAction, UpdateDialect, UpdateExpr,
     UpdateOperand,
@@ -36,7 +36,7 @@ pub struct SelectPlan {
     pub filter: Option<Condition>,
     /// The projection.
     pub output: Output,
-    /// The index read (`"table"."index"`), whose entries are the items carrying its keys.
+    /// The index read (`"table"."index"`): its entries are read instead of the items.
     pub index: Option<IndexDef>,
     /// Partitions in descending key order (`ORDER BY pk DESC`).
     pub partitions_desc: bool,
@@ -45,6 +45,9 @@ pub struct SelectPlan {
     /// The item a WHERE clause of key equalities names, with the number of other
     /// conjuncts (batches and transactions only read single items).
     pub single: Option<(PrimaryKey, usize)>,
+    /// A local index read whose SELECT list needs attributes the index does not
+    /// project: each entry's item is fetched from the table, as DynamoDB does.
+    pub fetch: bool,
 }
 
 /// What a write does to its item.
@@ -168,7 +171,7 @@ fn select(s: &Select, def: &TableDef, values: Values) -> Result<SelectPlan, ApiE
             def.gsis
                 .iter()
                 .chain(&def.lsis)
-                .find(|i| &i.name == name)
+                .find(|i| &i.name == name && i.status != IndexStatus::Deleting)
                 .cloned()
                 .ok_or_else(|| {
                     ApiError::validation(format!(
@@ -178,17 +181,36 @@ fn select(s: &Select, def: &TableDef, values: Values) -> Result<SelectPlan, ApiE
         ),
         None => None,
     };
+    if let Some(i) = index.as_ref().filter(|i| i.status == IndexStatus::Creating) {
+        return Err(ApiError::validation(format!(
+            "Cannot read from backfilling global secondary index: {}",
+            i.name
+        )));
+    }
     let output = match &s.list {
         SelectList::Star => Output::Star,
         SelectList::Paths(paths) => Output::Paths(projection(paths)?),
     };
+    let mut fetch = false;
+    if let (Some(i), Output::Paths(paths)) = (&index, &output) {
+        let missing = unprojected(def, i, paths);
+        let global = def.gsis.iter().any(|g| g.id == i.id);
+        if global && !missing.is_empty() {
+            return Err(ApiError::validation(format!(
+                "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
+                i.name,
+                missing.join(", ")
+            )));
+        }
+        fetch = !missing.is_empty();
+    }
     let filter = s
         .filter
         .as_ref()
         .map(|f| condition(f, values))
         .transpose()?;
     let schema = index.as_ref().map_or(&def.key, |i| &i.key);
-    let mut access = access::access(s.filter.as_ref(), schema, values)?;
+    let access = access::access(s.filter.as_ref(), schema, values)?;
     let mut desc = false;
     let mut partitions_desc = false;
     if !s.order_by.is_empty() {
@@ -221,10 +243,6 @@ fn select(s: &Select, def: &TableDef, values: Values) -> Result<SelectPlan, ApiE
         }
         _ => None,
     };
-    if index.is_some() {
-        // Index entries are read from the base table (see exec.rs), in table order.
-        access = Access::Scan;
-    }
     Ok(SelectPlan {
         access,
         filter,
@@ -233,7 +251,31 @@ fn select(s: &Select, def: &TableDef, values: Values) -> Result<SelectPlan, ApiE
         partitions_desc,
         desc,
         single,
+        fetch,
     })
+}
+
+/// The top-level attributes of a SELECT list that `index` does not project.
+fn unprojected(def: &TableDef, index: &IndexDef, paths: &[(String, Path)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, p) in paths {
+        let name = p.top_level();
+        let projected = def.key.is_key(name)
+            || index.key.is_key(name)
+            || match index.projection.projection_type.as_str() {
+                "ALL" => true,
+                "INCLUDE" => index
+                    .projection
+                    .non_key_attributes
+                    .as_ref()
+                    .is_some_and(|n| n.iter().any(|a| a == name)),
+                _ => false,
+            };
+        if !projected && !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// Result names and paths of a projection list, with DynamoDB's checks: distinct
