@@ -28,6 +28,7 @@ import pytest
 
 import cases_batch
 import cases_expr
+import cases_indexes
 import cases_items
 import cases_misc
 import cases_tables
@@ -43,6 +44,7 @@ CASES = (
     + cases_batch.CASES
     + cases_misc.CASES
     + cases_ttl.CASES
+    + cases_indexes.CASES
     + cases_transactions.CASES
 )
 RUN = "eddydiff_" + uuid.uuid4().hex[:8] + "_"

@@ -201,6 +201,10 @@ pub fn index(
         "INCLUDE" => {}
         other => return Err(v(&format!("Unknown ProjectionType: {other}"))),
     }
+    let mut projected = HashSet::new();
+    if !p.non_key_attributes.iter().flatten().all(|a| projected.insert(a)) {
+        return Err(v("Cannot have two attributes with the same name"));
+    }
     let tp = match (global, provisioned, i.provisioned_throughput) {
         (true, true, Some(t)) => Some(throughput(t)?),
         (true, true, None) => {

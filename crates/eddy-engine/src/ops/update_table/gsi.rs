@@ -10,7 +10,7 @@
 //! The table's `AttributeDefinitions` always end up as exactly the attributes some key
 //! schema uses (new ones merged in, unused ones dropped), as on AWS.
 
-use crate::model::{IndexStatus, KeyAttr, TableDef, Throughput};
+use crate::model::{IndexDef, IndexStatus, KeyAttr, TableDef, Throughput};
 use crate::ops::constraints::{KEY_TYPE, Violations};
 use crate::ops::schema::{self, AttributeDefinitionIn, IndexIn, ThroughputIn};
 use eddy_types::ApiError;
@@ -22,6 +22,8 @@ const PROJECTION_TYPE: &[&str] = &["ALL", "KEYS_ONLY", "INCLUDE"];
 const ONLINE_LIMIT: &str = "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table";
 /// Most global secondary indexes per table.
 const MAX_GSIS: usize = 20;
+/// Most `NonKeyAttributes`, summed over every index of a table.
+const MAX_PROJECTED: usize = 100;
 
 /// One `GlobalSecondaryIndexUpdate` on the wire.
 #[derive(Deserialize)]
@@ -218,6 +220,19 @@ fn create(
     }
     let provisioned = def.billing_mode != "PAY_PER_REQUEST";
     let mut index = schema::index(c, true, &def.key, &request_defs, provisioned)?;
+    let projected = |i: &IndexDef| i.projection.non_key_attributes.as_ref().map_or(0, Vec::len);
+    let total: usize = def
+        .gsis
+        .iter()
+        .chain(&def.lsis)
+        .chain([&index])
+        .map(projected)
+        .sum();
+    if total > MAX_PROJECTED {
+        return Err(invalid(
+            "No more than 20 attributes per table can be projected into Local Secondary Indices",
+        ));
+    }
     index.status = IndexStatus::Creating;
     let key_attrs: Vec<KeyAttr> = std::iter::once(&index.key.hash)
         .chain(&index.key.range)
