@@ -7,12 +7,13 @@
 //!
 //! 1. `lexer` → tokens with `line:column:length` positions (DynamoDB quotes them);
 //! 2. `parser` → [`ast::Statement`], syntax only ("Statement wasn't well formed...");
-//! 3. `plan` (with `cond`, `value`, `access`) binds a statement to its table and its
-//!    parameters: literals become attribute values, WHERE becomes an
-//!    [`eddy_expr::Condition`], SET/REMOVE an [`eddy_expr::UpdateExpr`], and the key
-//!    analysis decides between a single item, a set of partitions (with a sort-key range)
-//!    and a full scan;
-//! 4. `exec` runs a plan: reads page through storage ranges, writes go through the item
+//! 3. `plan` binds a statement to its table and its parameters: `value` turns literals
+//!    into attribute values, `cond` WHERE into an [`eddy_expr::Condition`], `update`
+//!    SET/REMOVE into an [`eddy_expr::UpdateExpr`], `paths` checks SELECT lists, and
+//!    `access` decides between a single item, a set of partitions (with a sort-key
+//!    range) and a full scan, of the table or of an index;
+//! 4. `request` holds what the three operations share (request constraints, binding,
+//!    error codes), and `exec` runs a plan: reads page through storage ranges, writes go through the item
 //!    write path (`Engine::write_one` / `write_group`) exactly like PutItem, UpdateItem
 //!    and DeleteItem, so index maintenance and streams see every PartiQL write.
 
@@ -22,8 +23,10 @@ mod cond;
 pub(crate) mod exec;
 mod lexer;
 mod parser;
+mod paths;
 pub(crate) mod plan;
 pub(crate) mod request;
+mod update;
 mod value;
 
 pub use ast::Statement;
