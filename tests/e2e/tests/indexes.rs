@@ -40,8 +40,8 @@ fn keys_only(name: &str, attr: &str) -> CreateGlobalSecondaryIndexAction {
 /// indexable: the index key is a string).
 fn seed(i: usize) -> (String, Option<AV>) {
     let gk = match i {
-        _ if i % 10 == 0 => Some(n(&i.to_string())),
-        _ if i % 3 == 0 => None,
+        _ if i.is_multiple_of(10) => Some(n(&i.to_string())),
+        _ if i.is_multiple_of(3) => None,
         _ => Some(s(&format!("g{}", i % 4))),
     };
     (format!("k{i:05}"), gk)
@@ -185,7 +185,7 @@ async fn gsi_created_on_a_busy_table_backfills_then_turns_active() -> TestResult
         let t = t.clone();
         writers.push(tokio::spawn(async move {
             let mut changed = Model::new();
-            for i in (w..1600).step_by(4).filter(|i| i % 10 != 0) {
+            for i in (w..1600).step_by(4).filter(|i| !i.is_multiple_of(10)) {
                 let key = format!("k{i:05}");
                 let gk = match i % 3 {
                     0 => Some(s(&format!("w{w}"))),
