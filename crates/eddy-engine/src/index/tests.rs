@@ -322,3 +322,30 @@ fn entry_keys_sort_by_index_key_then_table_key() {
     assert!(mk("x", "a").starts_with(&prefix) && mk("x", "b").starts_with(&prefix));
     assert!(!mk("y", "a").starts_with(&prefix));
 }
+
+#[test]
+fn oversized_index_keys_are_refused_on_write() {
+    let def = table();
+    let fits = item(&[
+        ("pk", s("p")),
+        ("sk", n(1)),
+        ("g", s(&"x".repeat(2048))),
+        ("gs", n(1)),
+        ("l", s(&"y".repeat(1024))),
+    ]);
+    assert!(crate::keys::check_index_keys(&def, &fits).is_ok());
+    let cases = [
+        ("g", 2049, "Max Size: 2048 bytes IndexName: idx1"),
+        ("l", 1025, "Max Size: 1024 bytes IndexName: idx4"),
+    ];
+    for (attr, len, tail) in cases {
+        let it = item(&[("pk", s("p")), ("sk", n(1)), (attr, s(&"z".repeat(len)))]);
+        let e = crate::keys::check_index_keys(&def, &it).expect_err("oversized");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "One or more parameter values were invalid: Size limit exceeded for Index Key {attr} Actual Size: {len} bytes {tail}"
+            )
+        );
+    }
+}
