@@ -140,3 +140,48 @@ async fn index_statistics_survive_a_graceful_restart() {
     let after = engine.indexes.stats.get(index.id);
     assert_eq!((after.item_count, after.size_bytes), (25, bytes));
 }
+
+#[tokio::test]
+async fn interrupted_index_deletion_finishes_after_reopen() {
+    let storage: Arc<dyn Storage> = Arc::new(MemoryStorage::new());
+    let engine = open(storage.clone()).await;
+    create_table(&engine, "tbl8", json!([gsi_on("by_g", "g", "ALL")])).await;
+    for i in 0..20 {
+        put(
+            &engine,
+            "tbl8",
+            json!({"pk": {"S": format!("k{i}")}, "g": {"S": "x"}}),
+        )
+        .await;
+    }
+    let index = gsi(&engine, "tbl8", "by_g");
+    engine
+        .indexes
+        .page_budget
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    let body = json!({"TableName": "tbl8", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "by_g"}}]});
+    ok(&engine, "UpdateTable", body).await;
+    engine.indexes.idle().await;
+    // The purge never ran: DELETING, entries still there, and writes leave them alone.
+    assert_eq!(
+        index_status(&engine, "tbl8", "by_g").await.as_deref(),
+        Some("DELETING")
+    );
+    let before = actual(&engine, index.id);
+    assert_eq!(before.len(), 20);
+    put(
+        &engine,
+        "tbl8",
+        json!({"pk": {"S": "k0"}, "g": {"S": "changed"}}),
+    )
+    .await;
+    assert_eq!(actual(&engine, index.id), before);
+    drop(engine); // a crash
+    let engine = open(storage).await;
+    assert_eq!(
+        index_status(&engine, "tbl8", "by_g").await.as_deref(),
+        Some("DELETING")
+    );
+    wait_status(&engine, "tbl8", "by_g", None).await;
+    assert!(actual(&engine, index.id).is_empty());
+}
