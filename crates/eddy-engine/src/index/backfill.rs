@@ -22,6 +22,11 @@
 //!    comes first the backfill sees its result; if the backfill comes first the writer
 //!    sees the entry and replaces it (its old entry is computed from the item it read).
 //!    Items written after the page's scan are maintained by their writers (point 2).
+//! 4. Deletion (of the index, which cancels the backfill, or of its table) publishes the
+//!    new definition, then purges behind a barrier. A page re-checks that the index is
+//!    still CREATING after taking its locks: either it got them before the purge's
+//!    barrier started (the barrier waits for its commit, the purge sees its entries) or
+//!    after (the re-check sees the deletion and writes nothing).
 //!
 //! Statistics stay exact for the same reason: a writer touching a `CREATING` index checks
 //! whether the old entry is really stored before counting its removal.
@@ -110,6 +115,12 @@ impl Engine {
         let last = last.clone();
         let keys: Vec<Vec<u8>> = page.into_iter().map(|(k, _)| k).collect();
         let locks = self.locks.lock(keys.iter().map(Vec::as_slice)).await;
+        // Deleted (with its table, or cancelled) while waiting for the locks: a purge that
+        // started after that has passed its barrier, so writing now would leave entries
+        // behind it. A purge that started before waits for these locks instead.
+        if self.creating_index(table, table_id, index_id).is_none() {
+            return Ok(Step::Gone);
+        }
         let mut batch = WriteBatch::new();
         let mut deltas = Vec::new();
         for skey in &keys {

@@ -185,3 +185,48 @@ async fn interrupted_index_deletion_finishes_after_reopen() {
     wait_status(&engine, "tbl8", "by_g", None).await;
     assert!(actual(&engine, index.id).is_empty());
 }
+
+#[tokio::test]
+async fn deleting_an_index_being_backfilled_cancels_it() {
+    let engine = open(Arc::new(MemoryStorage::new())).await;
+    create_table(&engine, "tbl9", json!(null)).await;
+    for i in 0..100 {
+        put(
+            &engine,
+            "tbl9",
+            json!({"pk": {"S": format!("k{i}")}, "g": {"S": "x"}}),
+        )
+        .await;
+    }
+    engine
+        .indexes
+        .page_budget
+        .store(2, std::sync::atomic::Ordering::SeqCst);
+    let body = json!({
+        "TableName": "tbl9",
+        "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": gsi_on("by_g", "g", "ALL")}],
+    });
+    ok(&engine, "UpdateTable", body).await;
+    engine.indexes.idle().await;
+    let index = gsi(&engine, "tbl9", "by_g");
+    assert!(
+        !actual(&engine, index.id).is_empty(),
+        "two pages were backfilled"
+    );
+    engine
+        .indexes
+        .page_budget
+        .store(-1, std::sync::atomic::Ordering::SeqCst);
+    let body = json!({"TableName": "tbl9", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "by_g"}}]});
+    let resp = ok(&engine, "UpdateTable", body).await;
+    let g = &resp["TableDescription"]["GlobalSecondaryIndexes"][0];
+    assert_eq!(g["IndexStatus"], json!("DELETING"));
+    wait_status(&engine, "tbl9", "by_g", None).await;
+    engine.indexes.idle().await;
+    assert!(actual(&engine, index.id).is_empty());
+    let meta = scan_all(engine.storage.as_ref(), INDEX_META, &index.id.to_be_bytes());
+    assert!(meta.is_empty(), "checkpoint and statistics are purged too");
+    let t = engine.catalog.get("tbl9").expect("table");
+    assert!(t.def.gsis.is_empty() && t.def.deleting_gsis.is_empty());
+}

@@ -4,7 +4,8 @@
 //!
 //! Rules and messages are DynamoDB Local's (AWS's where the request shape is concerned,
 //! see docs/compatibility.md): one Create or Delete per request and none while another
-//! index of the table is being created or deleted (LimitExceededException), each index
+//! index of the table is being created or deleted (LimitExceededException; deleting the
+//! index being backfilled cancels it, as AWS allows during backfilling), each index
 //! named at most once, the new index's key attributes defined in the request's own
 //! `AttributeDefinitions` with the types the table already gives them, at most 20 GSIs.
 //! The table's `AttributeDefinitions` always end up as exactly the attributes some key
@@ -255,10 +256,10 @@ fn create(
 fn delete(def: &mut TableDef, d: &DeleteIn) -> Result<Effect, ApiError> {
     let name = d.index_name.as_deref().unwrap_or_default();
     let pos = def.gsis.iter().position(|g| g.name == name);
-    if pos.is_some_and(|p| def.gsis[p].status == IndexStatus::Creating) {
-        return Err(in_use("Index is being created."));
-    }
-    if busy(def) {
+    // An index being backfilled may be deleted (that cancels its creation), as on AWS:
+    // only *another* index in progress blocks the deletion.
+    let cancels = pos.is_some_and(|p| def.gsis[p].status == IndexStatus::Creating);
+    if busy(def) && !cancels {
         return Err(ApiError::LimitExceeded(ONLINE_LIMIT.into()));
     }
     let Some(pos) = pos else {
