@@ -1,17 +1,14 @@
 //! DeleteItem: remove one item by primary key, optionally conditionally.
 
-use super::common::{
-    ExprParams, capacity_mode, consumed, decode, encode, touched_indexes, write_units,
-};
-use super::constraints::*;
-use super::returns::{ReturnValues, item_collection_metrics, on_condition_failure};
+use super::common::{ExprParams, capacity_mode, decode, encode};
+use super::returns::{ReturnValues, on_condition_failure};
+use super::single_write::{CommonParams, WriteOutput, check_condition};
 use crate::Engine;
 use crate::keys::key_from_param;
 use eddy_expr::ExpectedAttributeValue;
-use eddy_types::size::item_size;
+
 use eddy_types::{ApiError, AttributeValue, Item};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Deserialize;
 use std::collections::HashMap;
 
 #[derive(Deserialize)]
@@ -23,7 +20,10 @@ struct Input {
     expected: Option<HashMap<String, ExpectedAttributeValue>>,
     conditional_operator: Option<String>,
     expression_attribute_names: Option<HashMap<String, String>>,
-    #[serde(default, deserialize_with = "eddy_types::attr::deserialize_expression_values")]
+    #[serde(
+        default,
+        deserialize_with = "eddy_types::attr::deserialize_expression_values"
+    )]
     expression_attribute_values: Option<HashMap<String, AttributeValue>>,
     return_values: Option<String>,
     return_consumed_capacity: Option<String>,
@@ -31,49 +31,28 @@ struct Input {
     return_values_on_condition_check_failure: Option<String>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Output {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attributes: Option<Item>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    consumed_capacity: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    item_collection_metrics: Option<Value>,
-}
-
 impl Engine {
     /// DeleteItem.
     pub(crate) async fn delete_item(&self, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         let input: Input = decode(body)?;
-        let mut v = Violations::new();
-        v.table_name("tableName", input.table_name.as_deref(), true);
-        v.one_of(
+        CommonParams {
+            table_name: input.table_name.as_deref(),
+            return_values: input.return_values.as_deref(),
+            return_consumed_capacity: input.return_consumed_capacity.as_deref(),
+            return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
+            conditional_operator: input.conditional_operator.as_deref(),
+            return_values_on_condition_check_failure: input
+                .return_values_on_condition_check_failure
+                .as_deref(),
+        }
+        .check(&[
+            "tableName",
             "conditionalOperator",
-            input.conditional_operator.as_deref(),
-            CONDITIONAL_OPERATOR,
-        );
-        v.one_of(
             "returnValues",
-            input.return_values.as_deref(),
-            RETURN_VALUES,
-        );
-        v.one_of(
             "returnConsumedCapacity",
-            input.return_consumed_capacity.as_deref(),
-            RETURN_CONSUMED_CAPACITY,
-        );
-        v.one_of(
             "returnItemCollectionMetrics",
-            input.return_item_collection_metrics.as_deref(),
-            RETURN_ITEM_COLLECTION_METRICS,
-        );
-        v.one_of(
             "returnValuesOnConditionCheckFailure",
-            input.return_values_on_condition_check_failure.as_deref(),
-            RETURN_VALUES_ON_CCF,
-        );
-        v.finish()?;
+        ])?;
         let Some(key) = input.key else {
             return Err(ApiError::validation(
                 "Cannot have null key for GetItem, DeleteItem, or UpdateItem",
@@ -98,33 +77,19 @@ impl Engine {
         let condition = exprs.condition;
         let outcome = self
             .write_one(&entry, key.clone(), move |old| {
-                let empty = Item::new();
-                if let Some(c) = &condition
-                    && !c.eval(old.unwrap_or(&empty))?
-                {
-                    return Err(ApiError::condition_failed(
-                        on_fail.then(|| old.cloned()).flatten(),
-                    ));
-                }
+                check_condition(condition.as_ref(), old, on_fail)?;
                 Ok(None)
             })
             .await?;
-        let old_size = outcome.old.as_ref().map(item_size);
-        let indexes = touched_indexes(&entry, outcome.old.as_ref(), None);
-        let out = Output {
-            consumed_capacity: consumed(
-                cap,
-                &entry.def.name,
-                write_units(old_size, None),
-                &indexes,
-            ),
-            item_collection_metrics: item_collection_metrics(
-                &entry,
-                input.return_item_collection_metrics.as_deref(),
-                &key,
-            ),
-            attributes: rv.select(outcome.old, None, None),
-        };
+        let out = WriteOutput::new(
+            &entry,
+            &key,
+            outcome,
+            rv,
+            None,
+            cap,
+            input.return_item_collection_metrics.as_deref(),
+        );
         encode(&out)
     }
 }
