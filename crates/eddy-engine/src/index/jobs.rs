@@ -122,7 +122,7 @@ impl Indexes {
 
     /// Stops every task (each within one page) and waits for them.
     pub(crate) async fn stop(&self) {
-        let _ = self.stop.send(true);
+        self.stop.send_replace(true);
         let tasks = std::mem::take(&mut *self.tasks.lock());
         for t in tasks {
             if let Err(e) = t.await {
