@@ -17,6 +17,7 @@ mod indexes;
 mod items;
 mod keys;
 mod legacy;
+mod partiql;
 mod smoke_binary;
 mod tables_misc;
 mod transactions;

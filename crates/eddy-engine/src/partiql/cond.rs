@@ -7,6 +7,7 @@
 //! checks' without the "Invalid ConditionExpression:" prefix.
 
 use super::ast::{CmpOp, Expr, Lit, PathExpr, Step};
+use super::lexer::Span;
 use super::value::Values;
 use eddy_expr::{CompareOp, CondFunction, Condition, Operand, Path, PathElement};
 use eddy_types::{ApiError, AttributeValue};
@@ -117,7 +118,10 @@ impl Conv<'_> {
                 ));
                 negate(is_null, *negated)
             }
-            Expr::Call(name, args, _) => Condition::Function(self.function(name, args)?),
+            Expr::Call(name, args, span) => {
+                aggregate(name, *span)?;
+                Condition::Function(self.function(name, args)?)
+            }
             _ => {
                 return Err(ApiError::validation(
                     "WHERE clause must contain an expression that resolves to a boolean",
@@ -211,9 +215,12 @@ impl Conv<'_> {
                     self.doc_path(&args[0], "size")?,
                 ))))
             }
-            Expr::Call(name, ..) => Err(ApiError::validation(format!(
-                "Unrecognized function: {name}"
-            ))),
+            Expr::Call(name, _, span) => {
+                aggregate(name, *span)?;
+                Err(ApiError::validation(format!(
+                    "Unrecognized function: {name}"
+                )))
+            }
             Expr::Arith(op, ..) => Err(unsupported_operator(op.symbol())),
             Expr::Subquery(..) => Err(ApiError::validation("Subqueries are not supported")),
             e if e.is_predicate() => Err(ApiError::validation(
@@ -222,6 +229,16 @@ impl Conv<'_> {
             constant => Ok(Operand::Value(self.values.value(constant)?)),
         }
     }
+}
+
+/// Aggregates (`count(x)`, `sum(x)`...) are refused before any other check of a call.
+fn aggregate(name: &str, span: Span) -> Result<(), ApiError> {
+    if ["count", "sum", "avg", "min", "max"].contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(ApiError::validation(format!(
+            "Unsupported token in expression: {name} at {span}"
+        )));
+    }
+    Ok(())
 }
 
 fn unsupported_operator(op: &str) -> ApiError {

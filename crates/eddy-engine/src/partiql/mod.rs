@@ -21,6 +21,7 @@ mod access;
 mod ast;
 mod cond;
 pub(crate) mod exec;
+mod keywords;
 mod lexer;
 mod parser;
 mod paths;

@@ -15,6 +15,7 @@
 mod expr;
 
 use super::ast::*;
+use super::keywords::is_reserved;
 use super::lexer::{Span, Tok, tokenize};
 use super::{Returning, syntax_error};
 use eddy_types::ApiError;
@@ -24,39 +25,6 @@ pub const MAX_DEPTH: usize = 100;
 
 /// Largest list index DynamoDB accepts.
 const MAX_INDEX: u64 = i32::MAX as u64;
-
-/// Words that can never be a bare attribute name.
-const RESERVED: &[&str] = &[
-    "AND",
-    "AS",
-    "ASC",
-    "BETWEEN",
-    "BY",
-    "DELETE",
-    "DESC",
-    "EXISTS",
-    "FALSE",
-    "FROM",
-    "IN",
-    "INSERT",
-    "INTO",
-    "IS",
-    "LIKE",
-    "MISSING",
-    "NOT",
-    "NULL",
-    "OR",
-    "ORDER",
-    "REMOVE",
-    "RETURNING",
-    "SELECT",
-    "SET",
-    "TRUE",
-    "UPDATE",
-    "VALUE",
-    "VALUES",
-    "WHERE",
-];
 
 /// A parsed statement plus what only the parser knows.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,10 +329,6 @@ impl Parser<'_> {
             _ => Err(self.error()),
         }
     }
-}
-
-fn is_reserved(word: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
 }
 
 /// `CREATE` -> `Create`.

@@ -6,8 +6,9 @@
 //! that the binder can answer with DynamoDB's specific message rather than a syntax
 //! error.
 
-use super::{MAX_DEPTH, MAX_INDEX, Parser, is_reserved};
+use super::{MAX_DEPTH, MAX_INDEX, Parser};
 use crate::partiql::ast::*;
+use crate::partiql::keywords::is_reserved;
 use crate::partiql::lexer::{Span, Tok};
 use eddy_types::ApiError;
 
@@ -254,6 +255,7 @@ impl Parser<'_> {
         loop {
             if self.sym(".") {
                 match self.peek_at(1).clone() {
+                    Tok::Ident(s) if is_reserved(&s) => return Err(self.error()),
                     Tok::Ident(s) | Tok::Quoted(s) => {
                         self.pos += 2;
                         steps.push(Step::Field(s));
