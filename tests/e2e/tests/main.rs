@@ -18,6 +18,7 @@ mod items;
 mod keys;
 mod legacy;
 mod partiql;
+mod query_scan;
 mod smoke_binary;
 mod tables_misc;
 mod transactions;

@@ -18,6 +18,7 @@ mod read_params;
 mod returns;
 mod scan;
 mod schema;
+mod select;
 mod single_write;
 mod start_key;
 mod tables;

@@ -12,11 +12,12 @@
 //! key) → `ExclusiveStartKey` → filter on key attributes → `Select`.
 
 use super::common::{capacity_mode, decode};
-use super::read_page::{PageRequest, page_output, resolve_select};
+use super::read_page::{PageRequest, page_output};
 use super::read_params::{
     Constraints, LegacyCondition, ReadExprParams, ReadOp, check_consistent, check_key_paths,
     find_index,
 };
+use super::select::SelectRequest;
 use super::start_key::start_key;
 use crate::Engine;
 use crate::keys::{encode_value, partition_prefix};
@@ -133,12 +134,15 @@ impl Engine {
                 )));
             }
         }
-        let select = resolve_select(
-            input.select.as_deref(),
-            exprs.projection,
-            exprs.legacy_projection,
+        let select = SelectRequest {
+            entry: &entry,
             index,
-        )?;
+            select: input.select.as_deref(),
+            projection: exprs.projection,
+            legacy_projection: exprs.legacy_projection,
+            query_filter: exprs.filter.as_ref(),
+        }
+        .resolve()?;
         let consistent = input.consistent_read.unwrap_or(false);
         let page = self.read_page(PageRequest {
             entry: &entry,

@@ -15,11 +15,13 @@
 //!   table cost their own units, each rounded up separately.
 
 use super::common::{CapacityMode, consumed, encode, read_units};
+use super::select::{Select, projected};
 use crate::Engine;
 use crate::catalog::{ITEMS, TableEntry};
+use crate::index::INDEX;
 use crate::keys::PrimaryKey;
 use crate::model::IndexDef;
-use eddy_expr::{Condition, Projection, condition_paths};
+use eddy_expr::{Condition, condition_paths};
 use eddy_storage::KeyRange;
 use eddy_types::codec::decode_item;
 use eddy_types::size::item_size;
@@ -28,76 +30,11 @@ use serde::Serialize;
 use serde_json::Value;
 use std::ops::Bound;
 
-/// Keyspace of secondary-index entries (written by index maintenance).
-pub(crate) const INDEX: &str = "index";
 /// A page ends once this many bytes were read.
 const PAGE_BYTES: usize = 1024 * 1024;
 /// First storage read of a page; later reads double up to [`MAX_CHUNK`].
 const FIRST_CHUNK: usize = 16;
 const MAX_CHUNK: usize = 1024;
-
-/// What a read returns per item (`Select`, resolved).
-#[derive(Debug, Clone)]
-pub enum Select {
-    /// Whole items (on an LSI: fetched from the table).
-    All,
-    /// What the index holds.
-    AllProjected,
-    /// The paths of a projection.
-    Specific(Projection),
-    /// Nothing but the counts.
-    Count,
-}
-
-/// Resolves `Select` against the projection and the index, with DynamoDB's messages
-/// (after every other check of the request, as DynamoDB orders them).
-pub fn resolve_select(
-    select: Option<&str>,
-    projection: Option<Projection>,
-    legacy_projection: bool,
-    index: Option<(&IndexDef, bool)>,
-) -> Result<Select, ApiError> {
-    let param = if legacy_projection {
-        "AttributesToGet"
-    } else {
-        "ProjectionExpression"
-    };
-    let conflict = |what: &str| {
-        ApiError::validation(format!(
-            "Cannot specify the {param} when choosing to get {what}"
-        ))
-    };
-    let select = match (select, projection) {
-        (Some("COUNT"), Some(_)) => return Err(conflict("only the Count")),
-        (Some("ALL_ATTRIBUTES"), Some(_)) => return Err(conflict("ALL_ATTRIBUTES")),
-        (Some("ALL_PROJECTED_ATTRIBUTES"), Some(_)) => {
-            return Err(conflict("ALL_PROJECTED_ATTRIBUTES"));
-        }
-        (Some("SPECIFIC_ATTRIBUTES"), None) => {
-            return Err(ApiError::validation(
-                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-            ));
-        }
-        (Some("COUNT"), None) => Select::Count,
-        (Some("ALL_ATTRIBUTES"), None) => Select::All,
-        (Some("ALL_PROJECTED_ATTRIBUTES"), None) => Select::AllProjected,
-        (_, Some(p)) => Select::Specific(p),
-        (_, None) if index.is_some() => Select::AllProjected,
-        (_, None) => Select::All,
-    };
-    match (&select, index) {
-        (Select::AllProjected, None) => Err(ApiError::validation(
-            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-        )),
-        (Select::All, Some((i, true))) if i.projection.projection_type != "ALL" => {
-            Err(ApiError::validation(format!(
-                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
-                i.name
-            )))
-        }
-        _ => Ok(select),
-    }
-}
 
 /// One page to read.
 pub struct PageRequest<'a> {
@@ -134,17 +71,6 @@ pub struct Page {
     pub bytes: usize,
     /// Capacity of items an LSI read fetched from the table.
     pub fetched_units: f64,
-}
-
-/// True when `name` is stored in `index`'s entries.
-fn projected(entry: &TableEntry, index: &IndexDef, name: &str) -> bool {
-    let p = &index.projection;
-    entry.def.key.is_key(name)
-        || index.key.is_key(name)
-        || p.projection_type == "ALL"
-        || p.non_key_attributes
-            .as_ref()
-            .is_some_and(|n| n.iter().any(|a| a == name))
 }
 
 /// Whether a read of an LSI must fetch each item from the table: for whole items, or a
@@ -226,7 +152,9 @@ impl Engine {
                     match req.select {
                         Select::Count => {}
                         Select::Specific(p) => page.items.push(p.apply(item)),
-                        Select::All | Select::AllProjected => page.items.push(item.clone()),
+                        Select::All => page.items.push(item.clone()),
+                        // What the index holds, even when the filter needed the table item.
+                        Select::AllProjected => page.items.push(stored.clone()),
                     }
                 }
                 if req.limit == Some(page.scanned) {

@@ -11,7 +11,7 @@
 use super::constraints::CONDITIONAL_OPERATOR;
 use super::constraints::RETURN_CONSUMED_CAPACITY;
 use crate::catalog::TableEntry;
-use crate::model::IndexDef;
+use crate::model::{IndexDef, IndexStatus};
 use eddy_expr::{
     Condition, ExpectedAttributeValue, ExprAttrs, ExprKind, KeyCond, Path, Projection,
     condition_from_expected, condition_paths,
@@ -357,16 +357,23 @@ impl ReadExprParams<'_> {
     }
 }
 
-/// The index a request names, and whether it is global.
+/// The index a request names, and whether it is global. A GSI still being backfilled
+/// (added by UpdateTable) cannot be read yet.
 pub fn find_index<'e>(entry: &'e TableEntry, name: &str) -> Result<(&'e IndexDef, bool), ApiError> {
     let def = &entry.def;
     let gsi = def.gsis.iter().find(|i| i.name == name).map(|i| (i, true));
     let lsi = def.lsis.iter().find(|i| i.name == name).map(|i| (i, false));
-    gsi.or(lsi).ok_or_else(|| {
+    let found = gsi.or(lsi).ok_or_else(|| {
         ApiError::validation(format!(
             "The table does not have the specified index: {name}"
         ))
-    })
+    })?;
+    if found.0.status == IndexStatus::Creating {
+        return Err(ApiError::validation(format!(
+            "Cannot read from backfilling global secondary index: {name}"
+        )));
+    }
+    Ok(found)
 }
 
 /// Key attributes (of the table, or of any of its indexes) used as documents

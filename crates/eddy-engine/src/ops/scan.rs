@@ -13,11 +13,12 @@
 //! → `ExclusiveStartKey` (shape, types, segment) → `Select`.
 
 use super::common::{capacity_mode, decode};
-use super::read_page::{PageRequest, page_output, resolve_select};
+use super::read_page::{PageRequest, page_output};
 use super::read_params::{
     Constraints, LegacyCondition, ReadExprParams, ReadOp, check_consistent, check_key_paths,
     find_index,
 };
+use super::select::SelectRequest;
 use super::start_key::start_key;
 use crate::Engine;
 use crate::keys::{partition_prefix, table_prefix};
@@ -148,12 +149,15 @@ impl Engine {
             }
             range.start = Bound::Excluded(start.storage_key);
         }
-        let select = resolve_select(
-            input.select.as_deref(),
-            exprs.projection,
-            exprs.legacy_projection,
+        let select = SelectRequest {
+            entry: &entry,
             index,
-        )?;
+            select: input.select.as_deref(),
+            projection: exprs.projection,
+            legacy_projection: exprs.legacy_projection,
+            query_filter: None,
+        }
+        .resolve()?;
         let consistent = input.consistent_read.unwrap_or(false);
         let page = self.read_page(PageRequest {
             entry: &entry,
