@@ -5,6 +5,8 @@ Only documented, deliberate differences are normalised away, in both responses a
 - ARNs: the region and account (`ddblocal:000000000000` on DynamoDB Local).
 - Timestamps (`CreationDateTime`, `Last*DateTime`, stream labels): any value matches any
   value; a value of 0 (DynamoDB Local's "never") counts as absent.
+- `NextToken` (PartiQL paging): an opaque string that differs by design; only its presence
+  is compared.
 - `TableId`: DynamoDB Local omits it; AWS returns a UUID. It is removed from both, and the
   eddy response is checked separately to carry a UUID (see `check_eddy_only`).
 - `ItemCount`, `TableSizeBytes`, `IndexSizeBytes`: AWS refreshes them about every six
@@ -38,6 +40,7 @@ TIMESTAMP_KEYS = {
     "InaccessibleDateTime",
     "LastUpdateDateTime",
 }
+OPAQUE_KEYS = {"NextToken"}
 DROPPED_KEYS = {"TableId", "ItemCount", "TableSizeBytes", "IndexSizeBytes", "WarmThroughput"}
 TRANSITIONAL = {"CREATING", "DELETING", "UPDATING", "ACTIVE"}
 SET_TYPES = {"SS", "NS", "BS"}
@@ -66,6 +69,9 @@ def _walk(v: Any, transitional: bool) -> Any:
     out = {}
     for k, x in v.items():
         if k in DROPPED_KEYS:
+            continue
+        if k in OPAQUE_KEYS and isinstance(x, str):
+            out[k] = "<opaque>"
             continue
         if k in TIMESTAMP_KEYS:
             if x in (0, 0.0, None):

@@ -31,6 +31,7 @@ import cases_expr
 import cases_indexes
 import cases_items
 import cases_misc
+import cases_partiql
 import cases_tables
 import cases_transactions
 import cases_ttl
@@ -46,6 +47,7 @@ CASES = (
     + cases_ttl.CASES
     + cases_indexes.CASES
     + cases_transactions.CASES
+    + cases_partiql.CASES
 )
 RUN = "eddydiff_" + uuid.uuid4().hex[:8] + "_"
 

@@ -326,10 +326,17 @@ pub fn decider(
                 }
                 Ok(Some(item))
             }
-            WriteKind::Update { update, .. } => {
+            WriteKind::Update {
+                update, key_update, ..
+            } => {
                 let Some(current) = old else {
                     return Err(failed(None));
                 };
+                if let Some(k) = key_update {
+                    return Err(ApiError::validation(format!(
+                        "One or more parameter values were invalid: Cannot update attribute {k}. This attribute is part of the key"
+                    )));
+                }
                 if !holds(current)? {
                     return Err(failed(old));
                 }
@@ -349,10 +356,8 @@ pub fn decider(
             },
             WriteKind::Check => match old {
                 Some(current) if holds(current)? => Ok(Some(current.clone())),
-                _ => Err(ApiError::ConditionalCheckFailed {
-                    message: "The conditional request failed.".into(),
-                    item: on_fail.then(|| old.cloned()).flatten(),
-                }),
+                // AWS words an EXISTS failure like any condition check (Local adds a period).
+                _ => Err(failed(old)),
             },
         }
     }

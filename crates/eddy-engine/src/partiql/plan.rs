@@ -60,6 +60,9 @@ pub enum WriteKind {
         update: UpdateExpr,
         /// The paths written (for `RETURNING MODIFIED ...`).
         updated: Projection,
+        /// A key attribute the update writes: refused, once the item is known to exist
+        /// (DynamoDB checks existence first).
+        key_update: Option<String>,
     },
     /// DELETE: remove the item if it exists.
     Delete,
@@ -230,9 +233,10 @@ fn select(s: &Select, def: &TableDef, values: Values) -> Result<SelectPlan, ApiE
             } else if schema.range.as_ref().is_some_and(|r| is(&r.name)) {
                 desc = *d;
             } else {
-                return Err(ApiError::validation(
-                    "Variable reference name in ORDER BY clause must be part of the primary key",
-                ));
+                return Err(ApiError::validation(format!(
+                    "Variable reference {} in ORDER BY clause must be part of the primary key",
+                    p.root
+                )));
             }
         }
     }

@@ -24,6 +24,7 @@ pub fn update(
     returning: Option<Returning>,
 ) -> Result<WritePlan, ApiError> {
     let mut actions = Vec::with_capacity(u.actions.len());
+    let mut key_update = None;
     for a in &u.actions {
         let (target, action) = match a {
             Action::Set(p, v) => {
@@ -36,11 +37,8 @@ pub fn update(
                 (target.clone(), UpdateAction::Remove(target))
             }
         };
-        if def.key.is_key(target.top_level()) {
-            return Err(ApiError::validation(format!(
-                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
-                target.top_level()
-            )));
+        if key_update.is_none() && def.key.is_key(target.top_level()) {
+            key_update = Some(target.top_level().to_string());
         }
         actions.push(action);
     }
@@ -59,6 +57,7 @@ pub fn update(
                 dialect: UpdateDialect::Expression,
             },
             updated: Projection { paths: targets },
+            key_update,
         },
         key,
         condition,
