@@ -18,6 +18,9 @@ Only documented, deliberate differences are normalised away, in both responses a
   on AWS, so sorted. Tags are sorted by key. Attribute definitions by name, indexes by name.
 - The per-table `ConsumedCapacity` list of a batch operation: unordered in DynamoDB, so
   compared sorted by table name.
+- `Items` of a Scan, and of a Query a case marks `unordered=True` (an index without a sort
+  key): DynamoDB defines no order there and eddy returns storage (hash) order, so they are
+  compared sorted. Only whole-result cases use this: a paged Scan's page contents differ.
 - Errors: `message` vs DynamoDB Local's `Message` (spec L15).
 """
 
@@ -52,11 +55,14 @@ def canonical(v: Any) -> str:
     return json.dumps(v, sort_keys=True)
 
 
-def normalise(body: Any, op: str) -> Any:
+def normalise(body: Any, op: str, unordered: bool = False) -> Any:
     """A copy of a success body with the documented differences removed."""
     body = copy.deepcopy(body)
     transitional = op in ("CreateTable", "DeleteTable", "UpdateTable")
-    return _walk(body, transitional)
+    body = _walk(body, transitional)
+    if (op == "Scan" or unordered) and isinstance(body, dict) and isinstance(body.get("Items"), list):
+        body["Items"] = sorted(body["Items"], key=canonical)
+    return body
 
 
 def _walk(v: Any, transitional: bool) -> Any:
@@ -112,10 +118,10 @@ def error_view(resp) -> dict:
     }
 
 
-def view(resp, op: str) -> dict:
-    """The comparable view of one response."""
+def view(resp, op: str, unordered: bool = False) -> dict:
+    """The comparable view of one response (`unordered`: compare `Items` as a set)."""
     if resp.status == 200 and not (isinstance(resp.body, dict) and "__type" in resp.body):
-        return {"status": 200, "body": normalise(resp.body, op)}
+        return {"status": 200, "body": normalise(resp.body, op, unordered)}
     return error_view(resp)
 
 

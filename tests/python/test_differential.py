@@ -32,6 +32,7 @@ import cases_indexes
 import cases_items
 import cases_misc
 import cases_partiql
+import cases_query_scan
 import cases_tables
 import cases_transactions
 import cases_ttl
@@ -48,6 +49,7 @@ CASES = (
     + cases_indexes.CASES
     + cases_transactions.CASES
     + cases_partiql.CASES
+    + cases_query_scan.CASES
 )
 RUN = "eddydiff_" + uuid.uuid4().hex[:8] + "_"
 
@@ -213,7 +215,7 @@ def test_differential(targets, idx, case):
             expected = dict(case["eddy"])
             if isinstance(expected.get("message"), str):
                 expected["message"] = substitute(expected["message"], idx)
-            actual = view(got, case["op"])
+            actual = view(got, case["op"], case.get("unordered", False))
             if "body" not in expected and expected.get("status", 400) != 200:
                 expected.setdefault("extra", {})
             if not matches(expected, actual):
@@ -236,7 +238,8 @@ def test_differential(targets, idx, case):
         got, err = _run(targets["eddy"], case, idx)
         if err:
             pytest.fail(_report(case, request, [f"eddy {err}"]), pytrace=False)
-        expected, actual = view(want, case["op"]), view(got, case["op"])
+        unordered = case.get("unordered", False)
+        expected, actual = view(want, case["op"], unordered), view(got, case["op"], unordered)
         problems = [] if matches(expected, actual) else [diff(expected, actual, "DynamoDB Local", "eddy")]
         problems += check_eddy_only(got, case["op"])
         if problems:
