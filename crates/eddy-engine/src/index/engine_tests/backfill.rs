@@ -241,3 +241,45 @@ async fn writes_holding_a_stale_definition_maintain_a_new_index() {
     assert_eq!(actual(&engine, index.id), want);
     assert_eq!(engine.indexes.stats.get(index.id).item_count, 50);
 }
+
+#[tokio::test]
+async fn a_backfilling_index_cannot_be_read_until_active() {
+    let engine = open(Arc::new(MemoryStorage::new())).await;
+    create_table(&engine, "tbl10", json!(null)).await;
+    for i in 0..40 {
+        put(
+            &engine,
+            "tbl10",
+            json!({"pk": {"S": format!("k{i}")}, "g": {"S": "x"}}),
+        )
+        .await;
+    }
+    engine.indexes.page_budget.store(1, Ordering::SeqCst); // one page, then parked
+    create_gsi(&engine, "tbl10", "by_g", "g").await;
+    engine.indexes.idle().await;
+    let query = json!({
+        "TableName": "tbl10",
+        "IndexName": "by_g",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "x"}},
+    });
+    let scan = json!({"TableName": "tbl10", "IndexName": "by_g"});
+    for (op, body) in [("Query", &query), ("Scan", &scan)] {
+        match call(&engine, op, body.clone()).await {
+            Err(ApiError::Validation(m)) => {
+                assert_eq!(
+                    m,
+                    "Cannot read from backfilling global secondary index: by_g"
+                );
+            }
+            other => panic!("{op} on a CREATING index: {other:?}"),
+        }
+    }
+    let index = gsi(&engine, "tbl10", "by_g");
+    engine.indexes.page_budget.store(-1, Ordering::SeqCst);
+    let table_id = engine.catalog.get("tbl10").expect("table").def.id;
+    engine.indexes.backfill("tbl10", table_id, index.id);
+    wait_status(&engine, "tbl10", "by_g", Some("ACTIVE")).await;
+    let found = ok(&engine, "Query", query).await;
+    assert_eq!(found["Count"], json!(40));
+}
