@@ -318,6 +318,10 @@ fn key_range(prefix: &[u8], cond: Option<&KeyCond>) -> KeyRange {
 }
 
 #[cfg(test)]
+#[path = "query_scan_tests.rs"]
+mod engine_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use eddy_types::Number;

@@ -32,8 +32,10 @@ use std::ops::Bound;
 
 /// A page ends once this many bytes were read.
 const PAGE_BYTES: usize = 1024 * 1024;
-/// First storage read of a page; later reads double up to [`MAX_CHUNK`].
+/// First storage read of a page; later reads double up to [`MAX_CHUNK`], never asking
+/// for much more than the rest of the 1 MB page needs at the average item size.
 const FIRST_CHUNK: usize = 16;
+/// Largest storage read.
 const MAX_CHUNK: usize = 1024;
 
 /// One page to read.
@@ -165,7 +167,11 @@ impl Engine {
             if exhausted {
                 return Ok(page);
             }
-            chunk = (chunk * 2).min(MAX_CHUNK);
+            // Double the chunk, but not past what the rest of the 1 MB page needs at the
+            // average item size so far (plus one to see whether another item follows).
+            let average = (page.bytes / page.scanned.max(1)).max(1);
+            let rest = PAGE_BYTES.saturating_sub(page.bytes).div_ceil(average) + 1;
+            chunk = (chunk * 2).min(MAX_CHUNK).min(rest);
         }
     }
 
