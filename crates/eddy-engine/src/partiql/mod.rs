@@ -62,4 +62,6 @@ pub(crate) fn syntax_error(text: &str) -> ApiError {
 }
 
 #[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
 mod tests;

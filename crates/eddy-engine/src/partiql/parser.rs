@@ -139,6 +139,12 @@ impl Parser<'_> {
             let table = self.name()?;
             self.expect_kw("VALUE")?;
             let value = self.expr()?;
+            if !matches!(value, Expr::Tuple(..)) {
+                return Err(ApiError::validation(format!(
+                    "Unsupported format in item expression. Please use struct format {{...}} to express item values for insert statement. at {}",
+                    value.span()
+                )));
+            }
             return Ok((Statement::Insert(Insert { table, value }), None));
         }
         if self.eat_kw("UPDATE") {
