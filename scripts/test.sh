@@ -92,7 +92,7 @@ if [ -n "${EDDY_BIN:-}" ]; then
   record "eddy binary (EDDY_BIN)" "$([ $have_bin = 1 ] && echo ok || echo FAIL)" 0
 else
   step "cargo build -p eddy" cargo build -p eddy || have_bin=0
-  export EDDY_BIN="$REPO/target/debug/eddy"
+  export EDDY_BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/eddy"
 fi
 
 # --- DynamoDB Local (the differential oracle) ---------------------------------------------
