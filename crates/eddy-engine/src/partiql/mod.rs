@@ -13,9 +13,10 @@
 //!    `access` decides between a single item, a set of partitions (with a sort-key
 //!    range) and a full scan, of the table or of an index;
 //! 4. `request` holds what the three operations share (request constraints, binding,
-//!    error codes), and `exec` runs a plan: reads page through storage ranges, writes go through the item
-//!    write path (`Engine::write_one` / `write_group`) exactly like PutItem, UpdateItem
-//!    and DeleteItem, so index maintenance and streams see every PartiQL write.
+//!    error codes), and `exec` runs a plan: reads page through storage ranges, writes go
+//!    through the item write path (`Engine::write_one` / `write_group`) exactly like
+//!    PutItem, UpdateItem and DeleteItem, so index maintenance and streams see every
+//!    PartiQL write.
 
 mod access;
 mod ast;
