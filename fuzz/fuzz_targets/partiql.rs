@@ -43,14 +43,26 @@ fn setup() -> &'static (tokio::runtime::Runtime, Arc<Engine>) {
 
 fuzz_target!(|text: &str| {
     if let Err(e) = eddy_engine::partiql::parse(text) {
-        assert!(matches!(e, ApiError::Validation(_)), "parse error {e:?} for {text:?}");
+        assert!(
+            matches!(e, ApiError::Validation(_)),
+            "parse error {e:?} for {text:?}"
+        );
     }
     let (rt, engine) = setup();
     let params = json!([{"S": "a"}, {"N": "1"}, {"L": [{"B": "AAE="}]}, {"NS": ["1", "2"]}]);
     let requests = [
-        ("ExecuteStatement", json!({"Statement": text, "Parameters": params, "Limit": 3})),
-        ("BatchExecuteStatement", json!({"Statements": [{"Statement": text, "Parameters": params}]})),
-        ("ExecuteTransaction", json!({"TransactStatements": [{"Statement": text, "Parameters": params}]})),
+        (
+            "ExecuteStatement",
+            json!({"Statement": text, "Parameters": params, "Limit": 3}),
+        ),
+        (
+            "BatchExecuteStatement",
+            json!({"Statements": [{"Statement": text, "Parameters": params}]}),
+        ),
+        (
+            "ExecuteTransaction",
+            json!({"TransactStatements": [{"Statement": text, "Parameters": params}]}),
+        ),
     ];
     for (op, body) in requests {
         let body = serde_json::to_vec(&body).expect("json");
