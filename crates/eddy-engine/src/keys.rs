@@ -199,7 +199,12 @@ pub fn key_from_param(schema: &KeySchema, key: &Item) -> Result<PrimaryKey, ApiE
 }
 
 /// An index key value longer than the index allows (a table key attribute may be one).
-fn check_index_key_size(index: &str, attr: &KeyAttr, v: &AttributeValue, max: usize) -> Result<(), ApiError> {
+fn check_index_key_size(
+    index: &str,
+    attr: &KeyAttr,
+    v: &AttributeValue,
+    max: usize,
+) -> Result<(), ApiError> {
     let len = match v {
         AttributeValue::S(s) => s.len(),
         AttributeValue::B(b) => b.len(),

@@ -202,7 +202,12 @@ pub fn index(
         other => return Err(v(&format!("Unknown ProjectionType: {other}"))),
     }
     let mut projected = HashSet::new();
-    if !p.non_key_attributes.iter().flatten().all(|a| projected.insert(a)) {
+    if !p
+        .non_key_attributes
+        .iter()
+        .flatten()
+        .all(|a| projected.insert(a))
+    {
         return Err(v("Cannot have two attributes with the same name"));
     }
     let tp = match (global, provisioned, i.provisioned_throughput) {

@@ -16,7 +16,9 @@ pub type ExpressionValues = Option<HashMap<String, AttributeValue>>;
 
 /// Decodes `ExpressionAttributeValues`, wrapping value validation errors the way
 /// DynamoDB does. Use with `#[serde(default, deserialize_with = ...)]`.
-pub fn deserialize_expression_values<'de, D: Deserializer<'de>>(d: D) -> Result<ExpressionValues, D::Error> {
+pub fn deserialize_expression_values<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<ExpressionValues, D::Error> {
     d.deserialize_option(ValuesV)
 }
 
