@@ -9,6 +9,12 @@ mod serve;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc malloc: request handling allocates many small, short-lived
+/// objects (decoded items, keys, responses), where glibc spent about a fifth of the CPU
+/// of a Query in the profile.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
