@@ -135,6 +135,30 @@ impl TestServer {
         format!("arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{name}")
     }
 
+    /// An in-memory server with one fresh hash-key table (`pk` S) named from `prefix`:
+    /// the starting point of most item-level tests.
+    pub async fn with_hash_table(prefix: &str) -> (Self, String) {
+        let srv = Self::start_memory().await;
+        let name = unique_name(prefix);
+        create_hash_table(&srv.client, &name)
+            .await
+            .expect("create table");
+        (srv, name)
+    }
+
+    /// Strongly consistent GetItem of the item with partition key `pk` (an S value).
+    pub async fn get_item(&self, table: &str, pk: &str) -> Option<Item> {
+        self.client
+            .get_item()
+            .table_name(table)
+            .key("pk", s(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("GetItem")
+            .item
+    }
+
     /// Stops the server and waits until it has shut down (storage closed).
     pub async fn shutdown(mut self) {
         #[cfg(feature = "inprocess")]

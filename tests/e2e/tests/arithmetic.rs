@@ -3,12 +3,7 @@
 use eddy_e2e::*;
 
 async fn table() -> (TestServer, String) {
-    let srv = TestServer::start_memory().await;
-    let name = unique_name("ar");
-    create_hash_table(&srv.client, &name)
-        .await
-        .expect("create table");
-    (srv, name)
+    TestServer::with_hash_table("ar").await
 }
 
 #[tokio::test]

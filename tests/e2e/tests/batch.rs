@@ -17,24 +17,11 @@ fn del_req(pk: &str) -> WriteRequest {
 }
 
 async fn table() -> (TestServer, String) {
-    let srv = TestServer::start_memory().await;
-    let name = unique_name("bt");
-    create_hash_table(&srv.client, &name)
-        .await
-        .expect("create table");
-    (srv, name)
+    TestServer::with_hash_table("bt").await
 }
 
 async fn get(srv: &TestServer, t: &str, pk: &str) -> Option<Item> {
-    srv.client
-        .get_item()
-        .table_name(t)
-        .key("pk", s(pk))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem")
-        .item
+    srv.get_item(t, pk).await
 }
 
 #[tokio::test]

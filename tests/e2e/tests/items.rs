@@ -8,24 +8,11 @@ use aws_sdk_dynamodb::types::{
 use eddy_e2e::*;
 
 async fn table() -> (TestServer, String) {
-    let srv = TestServer::start_memory().await;
-    let name = unique_name("it");
-    create_hash_table(&srv.client, &name)
-        .await
-        .expect("create table");
-    (srv, name)
+    TestServer::with_hash_table("it").await
 }
 
 async fn get(srv: &TestServer, t: &str, pk: &str) -> Option<Item> {
-    srv.client
-        .get_item()
-        .table_name(t)
-        .key("pk", s(pk))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem")
-        .item
+    srv.get_item(t, pk).await
 }
 
 /// Sorts set members so items can be compared regardless of set order.

@@ -61,12 +61,7 @@ fn get_action(t: &str, pk: &str, projection: Option<&str>) -> TransactGetItem {
 }
 
 async fn table() -> (TestServer, String) {
-    let srv = TestServer::start_memory().await;
-    let name = unique_name("tx");
-    create_hash_table(&srv.client, &name)
-        .await
-        .expect("create table");
-    (srv, name)
+    TestServer::with_hash_table("tx").await
 }
 
 async fn get(srv: &TestServer, t: &str, pk: &str) -> Option<Item> {

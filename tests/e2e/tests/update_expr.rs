@@ -4,24 +4,11 @@ use aws_sdk_dynamodb::types::{AttributeValue as AV, ReturnValue};
 use eddy_e2e::*;
 
 async fn table() -> (TestServer, String) {
-    let srv = TestServer::start_memory().await;
-    let name = unique_name("ue");
-    create_hash_table(&srv.client, &name)
-        .await
-        .expect("create table");
-    (srv, name)
+    TestServer::with_hash_table("ue").await
 }
 
 async fn get(srv: &TestServer, t: &str, pk: &str) -> Option<Item> {
-    srv.client
-        .get_item()
-        .table_name(t)
-        .key("pk", s(pk))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem")
-        .item
+    srv.get_item(t, pk).await
 }
 
 fn ss(v: &[&str]) -> AV {
