@@ -10,6 +10,7 @@ if [ -z "${EDDY_BIN:-}" ]; then
   cargo build --release -p eddy
   EDDY_BIN="$REPO/target/release/eddy"
 fi
+python3 -c "import orjson" 2>/dev/null || python3 -m pip install -q orjson >/dev/null 2>&1 || true
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 if bash "$DDB_LOCAL_SCRIPT" status "$LOCAL_PORT" >/dev/null 2>&1; then
   echo "something already answers on port $LOCAL_PORT; set LOCAL_PORT to a free port" >&2
