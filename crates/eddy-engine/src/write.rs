@@ -28,13 +28,29 @@ pub enum WriteOrigin {
     Ttl,
 }
 
-/// What a write did: the item before and after.
+/// What a write did: the item before and after, with their DynamoDB sizes (computed
+/// once here, then used for statistics and consumed capacity).
 #[derive(Debug, Default)]
 pub struct WriteOutcome {
     /// The item before the write, if it existed.
     pub old: Option<Item>,
     /// The item after the write, if it exists.
     pub new: Option<Item>,
+    /// `item_size` of `old`.
+    pub old_size: Option<usize>,
+    /// `item_size` of `new`.
+    pub new_size: Option<usize>,
+}
+
+impl WriteOutcome {
+    fn new(old: Option<Item>, new: Option<Item>) -> Self {
+        Self {
+            old_size: old.as_ref().map(item_size),
+            new_size: new.as_ref().map(item_size),
+            old,
+            new,
+        }
+    }
 }
 
 /// Why a write group did not commit.
@@ -179,12 +195,14 @@ impl Engine {
                 }
                 Err(e) => {
                     errors.push(Some(e));
-                    outcomes.push(WriteOutcome { old, new: None });
+                    outcomes.push(WriteOutcome::new(old, None));
                     continue;
                 }
             };
+            let outcome = WriteOutcome::new(old, new);
+            let (old, new) = (&outcome.old, &outcome.new);
             if old != new {
-                match &new {
+                match new {
                     Some(item) => {
                         let mut buf = Vec::with_capacity(256);
                         encode_item(item, &mut buf);
@@ -194,13 +212,9 @@ impl Engine {
                 }
                 let (o, n) = (old.as_ref(), new.as_ref());
                 index_deltas.extend(self.stage_indexes(&mut batch, w.entry, &w.key, o, n));
-                stats.push((
-                    w.entry,
-                    old.as_ref().map(item_size),
-                    new.as_ref().map(item_size),
-                ));
+                stats.push((w.entry, outcome.old_size, outcome.new_size));
             }
-            outcomes.push(WriteOutcome { old, new });
+            outcomes.push(outcome);
         }
         if errors.iter().any(Option::is_some) {
             return Err(GroupError::Decisions(errors));

@@ -147,8 +147,7 @@ impl Engine {
                 let mut units = 0.0;
                 let mut indexes: Vec<(bool, String, f64)> = Vec::new();
                 for o in it.by_ref().take(n) {
-                    units +=
-                        write_units(o.old.as_ref().map(item_size), o.new.as_ref().map(item_size));
+                    units += write_units(o.old_size, o.new_size);
                     for (g, name, u) in touched_indexes(entry, o.old.as_ref(), o.new.as_ref()) {
                         match indexes.iter_mut().find(|i| i.1 == name) {
                             Some(i) => i.2 += u,

@@ -9,7 +9,6 @@ use crate::catalog::TableEntry;
 use crate::keys::PrimaryKey;
 use crate::write::WriteOutcome;
 use eddy_expr::{Condition, Projection};
-use eddy_types::size::item_size;
 use eddy_types::{ApiError, Item};
 use serde::Serialize;
 use serde_json::Value;
@@ -105,10 +104,8 @@ impl WriteOutput {
         cap: CapacityMode,
         metrics: Option<&str>,
     ) -> Self {
-        let old_size = outcome.old.as_ref().map(item_size);
-        let new_size = outcome.new.as_ref().map(item_size);
         let indexes = touched_indexes(entry, outcome.old.as_ref(), outcome.new.as_ref());
-        let units = write_units(old_size, new_size);
+        let units = write_units(outcome.old_size, outcome.new_size);
         Self {
             consumed_capacity: consumed(cap, &entry.def.name, units, &indexes),
             item_collection_metrics: item_collection_metrics(entry, metrics, key),
