@@ -14,11 +14,13 @@ mod locks;
 mod model;
 mod ops;
 pub mod partiql;
+pub mod streams;
 mod ttl;
 mod write;
 
 pub use catalog::{CATALOG, ITEMS};
 pub use index::{INDEX, INDEX_META, stored_index_entries};
+pub use streams::{STREAM_RECORDS, STREAMS, StreamConfig};
 
 use catalog::Catalog;
 use eddy_storage::{Storage, StorageError};
@@ -36,6 +38,8 @@ pub struct EngineConfig {
     pub account_id: String,
     /// Pause between two passes of the TTL expiry worker (5 s by default).
     pub ttl_interval: Duration,
+    /// Stream retention, shard rollover and identity settings.
+    pub streams: StreamConfig,
 }
 
 impl Default for EngineConfig {
@@ -44,6 +48,7 @@ impl Default for EngineConfig {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             ttl_interval: Duration::from_secs(5),
+            streams: StreamConfig::default(),
         }
     }
 }
@@ -90,6 +95,10 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     /// The TTL expiry worker, started by `open` and stopped by `shutdown`.
     ttl_worker: parking_lot::Mutex<Option<ttl::TtlWorker>>,
+    /// Every stream, the sequencer and the iterator codec.
+    streams: Arc<streams::Streams>,
+    /// Stream rollover and trimming, started by `open` and stopped by `shutdown`.
+    stream_worker: parking_lot::Mutex<Option<streams::StreamWorker>>,
 }
 
 impl Engine {
@@ -111,6 +120,9 @@ impl Engine {
     ) -> Result<Arc<Self>, ApiError> {
         let catalog = Catalog::load(storage.as_ref()).map_err(storage_error)?;
         let indexes = index::Indexes::new(storage.clone());
+        let streams = streams::Streams::load(storage.as_ref())
+            .await
+            .map_err(storage_error)?;
         let engine = Arc::new(Self {
             storage,
             config,
@@ -121,6 +133,8 @@ impl Engine {
             ddl_lock: tokio::sync::Mutex::new(()),
             clock,
             ttl_worker: parking_lot::Mutex::new(None),
+            streams: Arc::new(streams),
+            stream_worker: parking_lot::Mutex::new(None),
         });
         // Safe to run concurrently with CreateTable: an item with table id X can only
         // exist after table X entered the catalog, and ids are never reused.
@@ -131,6 +145,7 @@ impl Engine {
             handle.spawn(ops::sweep_orphans(engine.storage.clone(), is_live));
             let worker = ttl::TtlWorker::spawn(&engine, &handle, engine.config.ttl_interval);
             *engine.ttl_worker.lock() = Some(worker);
+            *engine.stream_worker.lock() = Some(streams::StreamWorker::spawn(&engine, &handle));
             index::Indexes::start(&engine);
         }
         Ok(engine)
@@ -144,7 +159,27 @@ impl Engine {
         body: &[u8],
         ctx: &RequestContext,
     ) -> Result<Vec<u8>, ApiError> {
-        let _ = ctx;
+        let principal = ctx
+            .principal
+            .as_deref()
+            .filter(|_| self.config.streams.identity);
+        match principal {
+            Some(p) => {
+                let p: Arc<str> = Arc::from(p);
+                streams::PRINCIPAL
+                    .scope(Some(p), self.dispatch(op, body))
+                    .await
+            }
+            None => self.dispatch(op, body).await,
+        }
+    }
+
+    /// Runs the DynamoDB Streams operation `op` (after `DynamoDBStreams_20120810.`).
+    pub async fn dynamodb_streams(&self, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+        self.streams_api(op, body).await
+    }
+
+    async fn dispatch(&self, op: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         match op {
             "PutItem" => self.put_item(body).await,
             "GetItem" => self.get_item(body).await,
@@ -181,6 +216,10 @@ impl Engine {
     /// storage (graceful shutdown).
     pub async fn shutdown(&self) -> Result<(), ApiError> {
         let worker = self.ttl_worker.lock().take();
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
+        let worker = self.stream_worker.lock().take();
         if let Some(worker) = worker {
             worker.stop().await;
         }

@@ -5,6 +5,7 @@
 //! recreated under an old name never sees the old table's items (they are purged in the
 //! background after DeleteTable).
 
+use crate::streams::meta::{TableStream, stream_arn};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -186,6 +187,12 @@ pub struct TableDef {
     /// Time to Live settings (absent in records written before TTL existed).
     #[serde(default)]
     pub ttl: TtlSettings,
+    /// The enabled stream, if any.
+    #[serde(default)]
+    pub stream: Option<TableStream>,
+    /// The most recent stream, enabled or not (`LatestStreamArn` outlives a disable).
+    #[serde(default)]
+    pub latest_stream: Option<TableStream>,
 }
 
 /// A table's Time to Live configuration (UpdateTimeToLive / DescribeTimeToLive).
@@ -303,6 +310,15 @@ impl TableDef {
         }
         if let Some(c) = &self.table_class {
             m.insert("TableClassSummary".into(), json!({"TableClass": c}));
+        }
+        if let Some(s) = &self.stream {
+            let spec = json!({"StreamEnabled": true, "StreamViewType": s.view_type.as_str()});
+            m.insert("StreamSpecification".into(), spec);
+        }
+        if let Some(s) = &self.latest_stream {
+            let arn = stream_arn(region, account, &self.name, &s.label);
+            m.insert("LatestStreamLabel".into(), json!(s.label));
+            m.insert("LatestStreamArn".into(), json!(arn));
         }
         m.insert(
             "DeletionProtectionEnabled".into(),

@@ -1,15 +1,18 @@
 //! The single write path every item mutation goes through.
 //!
 //! lock the item's stripe → read the old item → let the operation decide the new state
-//! (condition check, update application, validation) → stage the item change (and, in
-//! later issues, index entries and the stream record) in ONE storage batch → commit
-//! (durable on return) → update statistics → unlock. PutItem, UpdateItem, DeleteItem and
+//! (condition check, update application, validation) → stage the item change, its index
+//! entries and its stream record in ONE storage batch → number the records and submit
+//! the batch (under the stream sequencer lock) → commit (durable on return) → publish the
+//! records → update statistics → unlock. A write that changes nothing (the new item
+//! equals the old one semantically) stages nothing and produces no record. PutItem, UpdateItem, DeleteItem and
 //! BatchWriteItem all use it (and so does the TTL expiry worker), so every write path gets
 //! the same guarantees.
 
 use crate::Engine;
 use crate::catalog::{ITEMS, TableEntry};
 use crate::keys::{PrimaryKey, check_index_keys};
+use crate::streams::record::{Change, Identity, render};
 use eddy_storage::WriteBatch;
 use eddy_types::codec::{decode_item, encode_item};
 use eddy_types::size::item_size;
@@ -17,8 +20,8 @@ use eddy_types::{ApiError, Item};
 use std::sync::Arc;
 
 /// Who caused a write. Every write names its origin so that the stream record staged in
-/// the same batch (Streams issue) can mark TTL deletions with the service identity
-/// (`userIdentity` = `dynamodb.amazonaws.com`); the write path does not act on it yet.
+/// the same batch can mark TTL deletions with the service identity (`userIdentity` =
+/// `dynamodb.amazonaws.com`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WriteOrigin {
     /// A client request (PutItem, UpdateItem, DeleteItem, batches, transactions).
@@ -169,7 +172,6 @@ impl Engine {
         writes: Vec<PlannedWrite<'_>>,
         extra: WriteBatch,
     ) -> Result<Vec<WriteOutcome>, GroupError> {
-        let _ = origin; // read by the stream record (Streams issue)
         let skeys: Vec<Vec<u8>> = writes
             .iter()
             .map(|w| w.key.encode(w.entry.def.id))
@@ -180,6 +182,9 @@ impl Engine {
         let mut errors: Vec<Option<ApiError>> = Vec::with_capacity(writes.len());
         let mut stats = Vec::with_capacity(writes.len());
         let mut index_deltas = Vec::new();
+        let mut records = Vec::new();
+        let identity = self.stream_identity(origin);
+        let now_ms = self.clock.now_millis();
         for (w, skey) in writes.into_iter().zip(skeys) {
             let old = self.read_raw(&skey).map_err(GroupError::Other)?;
             let decided = (w.decide)(old.as_ref()).and_then(|new| {
@@ -213,6 +218,18 @@ impl Engine {
                 let (o, n) = (old.as_ref(), new.as_ref());
                 index_deltas.extend(self.stage_indexes(&mut batch, w.entry, &w.key, o, n));
                 stats.push((w.entry, outcome.old_size, outcome.new_size));
+                if let Some(stream) = &w.entry.def.stream {
+                    let keys = w.key.to_item(&w.entry.def.key);
+                    let change = Change {
+                        keys: &keys,
+                        old: old.as_ref(),
+                        new: new.as_ref(),
+                        old_size: outcome.old_size,
+                        new_size: outcome.new_size,
+                    };
+                    let (id, view) = (stream.id, stream.view_type);
+                    records.extend(render(id, view, &change, identity.as_ref(), now_ms));
+                }
             }
             outcomes.push(outcome);
         }
@@ -220,16 +237,34 @@ impl Engine {
             return Err(GroupError::Decisions(errors));
         }
         if !batch.is_empty() {
-            self.storage
-                .commit(batch)
-                .await
-                .map_err(|e| GroupError::Other(crate::storage_error(e)))?;
+            let committed = if records.is_empty() {
+                self.storage.commit(batch).await
+            } else {
+                let (fut, max) = self.streams.submit(self.storage.as_ref(), batch, records);
+                self.streams.finish(fut, max).await
+            };
+            committed.map_err(|e| GroupError::Other(crate::storage_error(e)))?;
             for (entry, old, new) in stats {
                 entry.record_write(old, new);
             }
             self.indexes.stats.record(&index_deltas);
         }
         Ok(outcomes)
+    }
+}
+
+impl Engine {
+    /// The `userIdentity` of records written on behalf of `origin`: the service for TTL
+    /// deletions; the authenticated principal for client writes when the operator
+    /// enabled `--stream-identity` (absent otherwise, as on AWS).
+    fn stream_identity(&self, origin: WriteOrigin) -> Option<Identity> {
+        match origin {
+            WriteOrigin::Ttl => Some(Identity::Service),
+            WriteOrigin::Client => crate::streams::PRINCIPAL
+                .try_with(|p| p.as_deref().map(|p| Identity::User(p.to_string())))
+                .ok()
+                .flatten(),
+        }
     }
 }
 

@@ -141,9 +141,16 @@ async fn serve(
             }
             Err(e) => Err(e),
         },
-        // Streams shares the JSON protocol and port; its engine entry point comes with
-        // the streams issue. Until then it is an unknown operation, as for DynamoDB.
-        Service::Streams(_) | Service::UnknownOperation => Err(service::unknown_operation()),
+        // Streams shares the JSON protocol, the port and the signing name.
+        Service::Streams(op) => match check_json(&body) {
+            Ok(json) => state
+                .engine
+                .dynamodb_streams(op, json)
+                .await
+                .map_err(|e| check_syntax(json).err().unwrap_or(e)),
+            Err(e) => Err(e),
+        },
+        Service::UnknownOperation => Err(service::unknown_operation()),
         Service::UnsupportedContentType => Err(ApiError::UnknownOperation(format!(
             "Unsupported Content-Type '{}': use application/x-amz-json-1.0",
             parts

@@ -65,6 +65,22 @@ pub struct ServeArgs {
     /// to Live has passed (fractions allowed, 0.01 to 86400).
     #[arg(long, env = "EDDY_TTL_INTERVAL", default_value = "5", value_parser = parse_ttl_interval)]
     pub ttl_interval: Duration,
+
+    /// Seconds stream records are retained before the background worker trims them
+    /// (AWS: 24 hours). Fractions allowed, 0.01 to 31536000.
+    #[arg(long, env = "EDDY_STREAM_RETENTION", default_value = "86400", value_parser = parse_stream_seconds)]
+    pub stream_retention: Duration,
+
+    /// Seconds after which the open shard of every stream is closed and replaced by a
+    /// child shard (AWS: about 4 hours). Fractions allowed, 0.01 to 31536000.
+    #[arg(long, env = "EDDY_STREAM_SHARD_ROLLOVER", default_value = "14400", value_parser = parse_stream_seconds)]
+    pub stream_shard_rollover: Duration,
+
+    /// Record who changed each item: with --credentials, stream records of client writes
+    /// carry userIdentity {Type: User, PrincipalId: <principal>}. Off by default, so
+    /// records are byte-compatible with AWS.
+    #[arg(long, env = "EDDY_STREAM_IDENTITY")]
+    pub stream_identity: bool,
 }
 
 /// How log lines are written.
@@ -88,6 +104,13 @@ fn parse_ttl_interval(s: &str) -> Result<Duration, String> {
     match s.parse::<f64>() {
         Ok(secs) if (0.01..=86_400.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
         _ => Err("the TTL interval is a number of seconds from 0.01 to 86400".into()),
+    }
+}
+
+fn parse_stream_seconds(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if (0.01..=31_536_000.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("a number of seconds from 0.01 to 31536000".into()),
     }
 }
 

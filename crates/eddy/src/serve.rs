@@ -7,7 +7,7 @@
 //! storage, so an acknowledged write is never lost to a slow client.
 
 use crate::cli::ServeArgs;
-use eddy_engine::{Engine, EngineConfig};
+use eddy_engine::{Engine, EngineConfig, StreamConfig};
 use eddy_server::{Credentials, ServerConfig};
 use eddy_storage::Storage;
 use std::io::Write;
@@ -40,7 +40,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
         ttl_interval: args.ttl_interval,
+        streams: StreamConfig {
+            retention: args.stream_retention,
+            rollover: args.stream_shard_rollover,
+            identity: args.stream_identity,
+        },
     };
+    if args.stream_identity && args.credentials.is_none() {
+        tracing::warn!("--stream-identity has no effect without --credentials");
+    }
     let engine = Engine::open(storage, engine_config)
         .await
         .map_err(|e| format!("cannot open the engine: {e}"))?;

@@ -65,6 +65,8 @@ fn table() -> TableDef {
         deletion_protection: false,
         table_class: None,
         ttl: Default::default(),
+        stream: None,
+        latest_stream: None,
     }
 }
 

@@ -146,6 +146,17 @@ impl Violations {
         }
     }
 
+    /// An integer member of at least `min` (absent values pass).
+    pub fn min_value(&mut self, member: &str, v: Option<i64>, min: i64) {
+        if let Some(v) = v
+            && v < min
+        {
+            let rendered = v.to_string();
+            let rule = format!("Member must have value greater than or equal to {min}");
+            self.push(Some(&rendered), member, &rule);
+        }
+    }
+
     /// Ok when nothing was violated, else the combined ValidationException.
     pub fn finish(self) -> Result<(), ApiError> {
         match self.0.len() {

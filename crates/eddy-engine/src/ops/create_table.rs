@@ -11,6 +11,7 @@ use super::tags::{TagIn, validate_tags};
 use crate::Engine;
 use crate::catalog::{Catalog, TableEntry};
 use crate::model::{TableDef, TableStats, Throughput};
+use crate::streams::meta::{TableStream, ViewType};
 use eddy_storage::WriteBatch;
 use eddy_types::ApiError;
 use serde::Deserialize;
@@ -34,11 +35,10 @@ struct Input {
     deletion_protection_enabled: Option<bool>,
 }
 
-/// `StreamSpecification` on the wire. Validated now; streams themselves arrive with the
-/// Streams issue, so enabling one is refused with a clear message until then.
+/// `StreamSpecification` on the wire (CreateTable and UpdateTable).
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct StreamSpecIn {
+pub(crate) struct StreamSpecIn {
     stream_enabled: Option<bool>,
     stream_view_type: Option<String>,
 }
@@ -46,7 +46,8 @@ struct StreamSpecIn {
 /// `StreamViewType` in the order AWS prints it.
 const STREAM_VIEW_TYPE: &[&str] = &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
 
-fn check_stream_spec(s: &StreamSpecIn) -> Result<(), ApiError> {
+/// Validates a `StreamSpecification`: `Some(view type)` to enable, `None` to disable.
+pub(crate) fn check_stream_spec(s: &StreamSpecIn) -> Result<Option<ViewType>, ApiError> {
     let mut c = Violations::new();
     c.one_of(
         "streamSpecification.streamViewType",
@@ -62,10 +63,8 @@ fn check_stream_spec(s: &StreamSpecIn) -> Result<(), ApiError> {
         (Some(false), Some(_)) => Err(invalid(
             "Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present.",
         )),
-        (Some(true), Some(_)) => Err(invalid(
-            "StreamSpecification: streams are not available in this version of eddy yet",
-        )),
-        (Some(false), None) => Ok(()),
+        (Some(true), Some(v)) => Ok(ViewType::parse(v)),
+        (Some(false), None) => Ok(None),
     }
 }
 
@@ -173,9 +172,10 @@ impl Engine {
             ));
         }
         let tags = validate_tags(input.tags.as_deref().unwrap_or(&[]))?;
-        if let Some(s) = &input.stream_specification {
-            check_stream_spec(s)?;
-        }
+        let view_type = match &input.stream_specification {
+            Some(s) => check_stream_spec(s)?,
+            None => None,
+        };
         let _guard = self.ddl_lock.lock().await;
         if self.catalog.get(&name).is_some() {
             return Err(ApiError::ResourceInUse(
@@ -183,7 +183,7 @@ impl Engine {
             ));
         }
         let now = self.now_seconds();
-        let def = TableDef {
+        let mut def = TableDef {
             name: name.clone(),
             id: crate::new_id(),
             attribute_definitions: defs,
@@ -200,13 +200,26 @@ impl Engine {
             deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
             table_class: input.table_class,
             ttl: Default::default(),
+            stream: None,
+            latest_stream: None,
         };
         let mut batch = WriteBatch::new();
+        let now_ms = self.clock.now_millis();
+        let stream = view_type.map(|v| self.streams.create(&mut batch, &def, v, now_ms));
+        def.stream = stream.as_ref().map(|m| TableStream {
+            id: m.id,
+            label: m.label.clone(),
+            view_type: m.view_type,
+        });
+        def.latest_stream = def.stream.clone();
         Catalog::stage_put(&mut batch, &def, TableStats::default());
         self.storage
             .commit(batch)
             .await
             .map_err(crate::storage_error)?;
+        if let Some(m) = stream {
+            self.streams.insert(m);
+        }
         let desc = def.describe(
             "CREATING",
             TableStats::default(),

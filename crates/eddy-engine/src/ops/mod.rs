@@ -4,7 +4,7 @@ mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 pub(crate) mod common;
-mod constraints;
+pub(crate) mod constraints;
 mod create_table;
 mod delete_item;
 mod execute_statement;

@@ -94,6 +94,14 @@ impl Engine {
             .await
             .map_err(crate::storage_error)?;
         self.catalog.remove(&entry.def.name);
+        if let Some(s) = &entry.def.stream {
+            // The stream outlives its table: DISABLED, readable for the retention period.
+            let now = self.clock.now_millis();
+            self.streams
+                .close_shard(self.storage.as_ref(), s.id, false, now)
+                .await
+                .map_err(crate::storage_error)?;
+        }
         let desc = entry.def.describe(
             "DELETING",
             entry.stats(),

@@ -1,5 +1,7 @@
 //! UpdateTable: billing mode, provisioned throughput, deletion protection, table class,
-//! and global secondary indexes (`gsi.rs`).
+//! streams (enable creates a new stream with a new ARN; disable closes the current one,
+//! which stays readable for the retention period), and global secondary indexes
+//! (`gsi.rs`).
 //!
 //! Table-level changes apply at once (the response shows `UPDATING` as AWS does,
 //! DescribeTable `ACTIVE`). A created index is `CREATING` (with `Backfilling`) until its
@@ -10,10 +12,12 @@ mod gsi;
 
 use super::common::decode;
 use super::constraints::*;
+use super::create_table::{StreamSpecIn, check_stream_spec};
 use super::schema::{self, AttributeDefinitionIn, ThroughputIn};
 use crate::Engine;
 use crate::catalog::Catalog;
 use crate::model::Throughput;
+use crate::streams::meta::TableStream;
 use eddy_storage::WriteBatch;
 use eddy_types::ApiError;
 use gsi::{Effect, GsiUpdateIn};
@@ -29,7 +33,7 @@ struct Input {
     provisioned_throughput: Option<ThroughputIn>,
     global_secondary_index_updates: Option<Vec<GsiUpdateIn>>,
     attribute_definitions: Option<Vec<AttributeDefinitionIn>>,
-    stream_specification: Option<Value>,
+    stream_specification: Option<StreamSpecIn>,
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
 }
@@ -104,15 +108,42 @@ impl Engine {
             effects = gsi::apply(&mut def, list, input.attribute_definitions.as_deref())?;
             changed |= !list.is_empty();
         }
-        if input.stream_specification.is_some() {
-            return Err(ApiError::validation(
-                "StreamSpecification: streams are not available in this version of eddy yet",
-            ));
+        let mut batch = WriteBatch::new();
+        let mut new_stream = None;
+        let mut closed_stream = None;
+        if let Some(spec) = &input.stream_specification {
+            match (check_stream_spec(spec)?, &def.stream) {
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::validation(format!(
+                        "Table {} already has an enabled stream",
+                        def.name
+                    )));
+                }
+                (None, None) => {
+                    return Err(ApiError::validation("Table has no stream to disable"));
+                }
+                (Some(view), None) => {
+                    let m = self
+                        .streams
+                        .create(&mut batch, &def, view, self.clock.now_millis());
+                    def.stream = Some(TableStream {
+                        id: m.id,
+                        label: m.label.clone(),
+                        view_type: view,
+                    });
+                    def.latest_stream = def.stream.clone();
+                    new_stream = Some(m);
+                }
+                (None, Some(s)) => {
+                    closed_stream = Some(s.id);
+                    def.stream = None;
+                }
+            }
+            changed = true;
         }
         if !changed {
             return Err(ApiError::validation("Nothing to update"));
         }
-        let mut batch = WriteBatch::new();
         Catalog::stage_put(&mut batch, &def, entry.stats());
         self.storage
             .commit(batch)
@@ -135,6 +166,16 @@ impl Engine {
             .collect();
         let new = entry.with_def(def);
         self.catalog.put(Arc::new(new));
+        if let Some(m) = new_stream {
+            self.streams.insert(m);
+        }
+        if let Some(id) = closed_stream {
+            let now = self.clock.now_millis();
+            self.streams
+                .close_shard(self.storage.as_ref(), id, false, now)
+                .await
+                .map_err(crate::storage_error)?;
+        }
         for effect in effects {
             match effect {
                 Effect::Created(id) => self.indexes.backfill(&name, table_id, id),
