@@ -11,6 +11,9 @@
 //! - When `commit` resolves `Ok`, the batch is durable (for durable backends) and visible
 //!   to every later `get`/`scan`. Concurrent commits may be grouped into one fsync.
 //! - Within a batch, operations apply in order (a later put to the same key wins).
+//! - Batches apply in the order `commit` was *called* (the batch is submitted by the call
+//!   itself, not when the future is first polled): when a commit resolves, every batch
+//!   submitted before it is applied (or failed). Stream sequence numbers depend on this.
 //! - `scan` returns keys in unsigned byte order (reversed when asked), honouring bounds.
 
 use futures::future::BoxFuture;
@@ -170,7 +173,8 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<Vec<KvPair>>;
 
     /// Applies `batch` atomically. Resolves once the batch is durable (on durable
-    /// backends) and visible to readers.
+    /// backends) and visible to readers. The batch is submitted by this call, so batches
+    /// apply in call order even if their futures are polled in another order.
     fn commit(&self, batch: WriteBatch) -> BoxFuture<'static, StorageResult<()>>;
 
     /// Makes everything committed so far durable and stops background work; called on

@@ -68,6 +68,7 @@ pub async fn run_all<S: Storage, F: Fn() -> S>(make: F) {
         concurrency::many_committers,
         concurrency::readers_never_see_half_a_batch,
         concurrency::commits_of_one_task_apply_in_order,
+        concurrency::submission_order_is_apply_order,
     ];
     for seed in model::seeds() {
         let name = format!("model::random_ops(seed={seed})");

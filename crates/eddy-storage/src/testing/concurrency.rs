@@ -150,3 +150,32 @@ pub(super) async fn commits_of_one_task_apply_in_order(s: Store) -> Store {
     }
     s
 }
+
+/// Batches apply in the order `commit` was *called*: once the future of a later commit
+/// resolves, every earlier-submitted batch is visible, and a later batch's write to the
+/// same key wins even if the futures are awaited in reverse. The stream sequencer relies
+/// on this (it numbers records and submits their batch under one lock).
+pub(super) async fn submission_order_is_apply_order(s: Store) -> Store {
+    const N: u32 = 200;
+    let mut pending = Vec::new();
+    for i in 0..N {
+        let mut b = WriteBatch::new();
+        b.put("order", b"last".to_vec(), i.to_be_bytes().to_vec());
+        b.put("order", i.to_be_bytes().to_vec(), b"x".to_vec());
+        pending.push(s.commit(b));
+    }
+    let last = pending.pop().expect("N > 0");
+    last.await.expect("last commit");
+    for i in 0..N {
+        assert!(
+            get(&s, "order", &i.to_be_bytes()).is_some(),
+            "batch {i} not applied although the later batch {} resolved",
+            N - 1
+        );
+    }
+    for f in pending.into_iter().rev() {
+        f.await.expect("earlier commit");
+    }
+    assert_eq!(num(get(&s, "order", b"last")), N - 1, "the last submitted batch wins");
+    s
+}
