@@ -102,13 +102,16 @@ impl Engine {
     /// shards left empty.
     async fn trim(&self, handle: &StreamHandle, cutoff: i64) -> StorageResult<()> {
         let id = handle.read().id;
+        // The first page is one record: most passes find the oldest record young and stop
+        // there, without reading a page of (possibly 400 KB) records.
+        let mut page_size = 1;
         loop {
             let from = handle.read().trimmed_through + 1;
             let range = KeyRange {
                 start: Bound::Included(record_key(id, from)),
                 end: Bound::Included(record_key(id, self.streams.visible())),
             };
-            let page = self.storage.scan(STREAM_RECORDS, &range, false, PAGE)?;
+            let page = self.storage.scan(STREAM_RECORDS, &range, false, page_size)?;
             let mut batch = WriteBatch::new();
             let mut last = None;
             for (k, v) in &page {
@@ -126,9 +129,10 @@ impl Engine {
                 self.storage.commit(batch)
             };
             fut.await?;
-            if page.len() < PAGE || batch_stopped_early(&page, last) {
+            if page.len() < page_size || batch_stopped_early(&page, last) {
                 break;
             }
+            page_size = PAGE;
         }
         self.forget_empty_shards(handle, cutoff).await
     }
