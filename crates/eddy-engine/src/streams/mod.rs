@@ -19,6 +19,7 @@
 pub(crate) mod api;
 pub mod iterator;
 pub mod meta;
+pub mod reader;
 pub mod record;
 mod worker;
 
@@ -82,6 +83,9 @@ pub(crate) struct Streams {
     next_seq: Mutex<u64>,
     /// Every record numbered up to this has been applied (or its batch failed).
     visible: AtomicU64,
+    /// Publishes the visibility mark to in-process consumers (trigger pollers), so they
+    /// wake on a new record instead of polling on a timer.
+    visible_tx: tokio::sync::watch::Sender<u64>,
     pub(crate) codec: IteratorCodec,
 }
 
@@ -153,6 +157,7 @@ impl Streams {
             streams: RwLock::new(streams),
             next_seq: Mutex::new(high + 1),
             visible: AtomicU64::new(high),
+            visible_tx: tokio::sync::watch::channel(high).0,
             codec: IteratorCodec::new(key),
         })
     }
@@ -164,7 +169,19 @@ impl Streams {
 
     /// Marks every number up to `seq` as applied.
     fn advance(&self, seq: u64) {
-        self.visible.fetch_max(seq, Ordering::AcqRel);
+        let before = self.visible.fetch_max(seq, Ordering::AcqRel);
+        if before < seq && self.visible_tx.receiver_count() > 0 {
+            self.visible_tx.send_if_modified(|v| {
+                let grew = *v < seq;
+                *v = (*v).max(seq);
+                grew
+            });
+        }
+    }
+
+    /// A receiver that changes whenever the visibility mark advances.
+    pub(crate) fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.visible_tx.subscribe()
     }
 
     /// A stream by id.

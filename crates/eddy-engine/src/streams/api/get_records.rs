@@ -4,17 +4,13 @@
 //! record whose batch is still being applied is returned by a later call, never skipped.
 //! Cost is one range scan starting at the position: independent of the log's length.
 
-use super::get_shard_iterator::trimmed;
 use crate::Engine;
 use crate::ops::common::decode;
 use crate::ops::constraints::Violations;
 use crate::streams::iterator::{ITERATOR_LIFETIME_MS, Position};
-use crate::streams::record::{wire_len, write_wire};
-use crate::streams::{STREAM_RECORDS, key_seq, record_key};
-use eddy_storage::KeyRange;
+use crate::streams::reader::StreamReadError;
 use eddy_types::ApiError;
 use serde::Deserialize;
-use std::ops::Bound;
 
 /// The response size cap.
 const MAX_BYTES: usize = 1024 * 1024;
@@ -54,67 +50,35 @@ impl Engine {
                 pos.issued_ms, now
             )));
         }
-        let handle = self.streams.get(pos.stream_id).ok_or_else(|| {
-            ApiError::ResourceNotFound("Requested resource not found: Stream does not exist".into())
-        })?;
-        let (arn, shard_end, trimmed_through) = {
-            let m = handle.read();
-            let Some(shard) = m.shard(pos.shard) else {
-                // Shards disappear only once retention has passed over them.
-                let older = m.shards.first().is_some_and(|s| pos.shard < s.ordinal);
-                return Err(if older {
-                    trimmed()
-                } else {
-                    ApiError::ResourceNotFound("Invalid ShardId in ShardIterator".into())
-                });
-            };
-            let arn = m.arn(&self.config.region, &self.config.account_id);
-            (arn, shard.end, m.trimmed_through)
+        let arn = match self.streams.get(pos.stream_id) {
+            Some(h) => h.read().arn(&self.config.region, &self.config.account_id),
+            None => {
+                return Err(ApiError::ResourceNotFound(
+                    "Requested resource not found: Stream does not exist".into(),
+                ));
+            }
         };
-        if pos.next <= trimmed_through {
-            return Err(trimmed());
-        }
-        let visible = self.streams.visible();
-        let upper = shard_end.unwrap_or(u64::MAX).min(visible);
-        let mut out = Vec::with_capacity(4096);
+        let batch = self
+            .stream_read(pos.stream_id, pos.shard, pos.next, limit, MAX_BYTES)
+            .map_err(|e| match e {
+                StreamReadError::Gone => {
+                    ApiError::ResourceNotFound("Invalid ShardId in ShardIterator".into())
+                }
+                e => Self::stream_read_error(e),
+            })?;
+        let size: usize = batch.records.iter().map(|r| r.json.len() + 1).sum();
+        let mut out = Vec::with_capacity(size + arn.len() + 160);
         out.extend_from_slice(br#"{"Records":["#);
-        let mut next = pos.next;
-        if pos.next <= upper {
-            let range = KeyRange {
-                start: Bound::Included(record_key(pos.stream_id, pos.next)),
-                end: Bound::Included(record_key(pos.stream_id, upper)),
-            };
-            let page = self
-                .storage
-                .scan(STREAM_RECORDS, &range, false, limit)
-                .map_err(crate::storage_error)?;
-            let mut bytes = 0;
-            let mut capped = false;
-            let region = &self.config.region;
-            for (i, (k, v)) in page.iter().enumerate() {
-                let len = wire_len(v, region);
-                if i > 0 && bytes + len > MAX_BYTES {
-                    capped = true;
-                    break;
-                }
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_wire(&mut out, v, region);
-                bytes += len;
-                next = key_seq(k) + 1;
+        for (i, r) in batch.records.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
-            if !capped && page.len() < limit {
-                // Everything up to `upper` has been seen: skip the numbers other
-                // streams used, so the next call starts where new records will be.
-                next = upper.saturating_add(1);
-            }
+            out.extend_from_slice(&r.json);
         }
         out.push(b']');
-        let closed_and_done = shard_end.is_some_and(|end| next > end && end <= visible);
-        if !closed_and_done {
+        if !batch.shard_done {
             let pos = Position {
-                next,
+                next: batch.next,
                 issued_ms: now,
                 ..pos
             };

@@ -9,6 +9,8 @@ mod get_records;
 mod get_shard_iterator;
 mod list_streams;
 
+pub(crate) use get_shard_iterator::trimmed;
+
 use super::StreamHandle;
 use crate::Engine;
 use crate::ops::constraints::Violations;
