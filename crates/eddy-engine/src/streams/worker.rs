@@ -111,7 +111,9 @@ impl Engine {
                 start: Bound::Included(record_key(id, from)),
                 end: Bound::Included(record_key(id, self.streams.visible())),
             };
-            let page = self.storage.scan(STREAM_RECORDS, &range, false, page_size)?;
+            let page = self
+                .storage
+                .scan(STREAM_RECORDS, &range, false, page_size)?;
             let mut batch = WriteBatch::new();
             let mut last = None;
             for (k, v) in &page {
