@@ -232,6 +232,16 @@ impl Engine {
         self.storage.close().map_err(storage_error)
     }
 
+    /// The engine's clock: milliseconds since the epoch (injectable in tests).
+    pub fn now_millis(&self) -> i64 {
+        self.clock.now_millis()
+    }
+
+    /// The region this node reports.
+    pub fn region(&self) -> &str {
+        &self.config.region
+    }
+
     /// The storage backend.
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.storage
