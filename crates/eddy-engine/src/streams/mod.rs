@@ -23,6 +23,7 @@ pub mod reader;
 pub mod record;
 mod worker;
 
+
 use eddy_storage::{KeyRange, Storage, StorageError, StorageResult, WriteBatch};
 use futures::future::BoxFuture;
 use iterator::IteratorCodec;
@@ -282,25 +283,30 @@ impl Streams {
         (fut, max)
     }
 
-    /// Awaits a commit made by [`Streams::submit`] and publishes its records. The commit
-    /// runs in its own task so that a client hanging up cannot leave the visibility mark
-    /// behind a batch storage has applied anyway.
+    /// Awaits a commit made by [`Streams::submit`] and publishes its records. If the
+    /// caller is cancelled (a client hanging up) before the commit resolves, the rest of
+    /// the wait moves to a task, so the visibility mark still passes a batch that storage
+    /// applies anyway.
     pub(crate) async fn finish(
         self: &Arc<Self>,
         fut: BoxFuture<'static, StorageResult<()>>,
         max: Option<u64>,
     ) -> StorageResult<()> {
         let Some(max) = max else { return fut.await };
-        let me = self.clone();
-        let task = tokio::spawn(async move {
-            let r = fut.await;
-            if r.is_ok() {
-                me.advance(max);
-            }
-            r
-        });
-        task.await
-            .unwrap_or_else(|e| Err(StorageError::Other(format!("commit task failed: {e}"))))
+        let mut publish = Publish {
+            fut: Some(fut),
+            streams: self.clone(),
+            max,
+        };
+        let r = match publish.fut.as_mut() {
+            Some(f) => f.await,
+            None => Ok(()),
+        };
+        publish.fut = None;
+        if r.is_ok() {
+            self.advance(max);
+        }
+        r
     }
 
     /// Closes the open shard of stream `id` and, when `reopen`, opens a child shard
@@ -380,6 +386,27 @@ impl Streams {
     /// Drops a removed stream from memory (after its deletion committed).
     pub(crate) fn forget(&self, id: u64) {
         self.streams.write().remove(&id);
+    }
+}
+
+/// A commit whose records are published once it resolves, even if its waiter is dropped.
+struct Publish {
+    fut: Option<BoxFuture<'static, StorageResult<()>>>,
+    streams: Arc<Streams>,
+    max: u64,
+}
+
+impl Drop for Publish {
+    fn drop(&mut self) {
+        let Some(fut) = self.fut.take() else { return };
+        let (streams, max) = (self.streams.clone(), self.max);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if fut.await.is_ok() {
+                    streams.advance(max);
+                }
+            });
+        }
     }
 }
 

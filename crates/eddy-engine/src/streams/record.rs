@@ -29,16 +29,37 @@ pub struct PendingRecord {
     pub stream_id: u64,
     /// The stored value, with a placeholder sequence number.
     pub value: Vec<u8>,
-    /// Byte offset of the placeholder inside `value`.
+    /// Byte offset of the sequence-number placeholder inside `value`.
     seq_at: usize,
+    /// Byte offset of the eventID placeholder.
+    id_at: usize,
 }
 
 impl PendingRecord {
-    /// Writes the final sequence number into the record.
+    /// Writes the final sequence number, and the eventID derived from it, into the
+    /// record.
     pub fn set_sequence(&mut self, seq: u64) {
         let wire = seq_to_wire(seq);
         self.value[self.seq_at..self.seq_at + wire.len()].copy_from_slice(wire.as_bytes());
+        let id = event_id(self.stream_id, seq);
+        self.value[self.id_at..self.id_at + id.len()].copy_from_slice(id.as_bytes());
     }
+}
+
+/// A 32-hex-digit eventID, unique because (stream, sequence number) is: the high half is
+/// a bijection of the stream id, the low half a bijection of the number mixed with it.
+/// (No random number per record: that was a syscall on the write path.)
+fn event_id(stream_id: u64, seq: u64) -> String {
+    let hi = mix(stream_id);
+    format!("{hi:016x}{:016x}", mix(seq ^ hi))
+}
+
+/// splitmix64's finaliser: a bijection on u64 that scatters neighbouring inputs.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// One change to describe: the item before and after, with their sizes.
@@ -79,12 +100,14 @@ pub fn render(
     if old.is_some() {
         size += change.old_size.unwrap_or(0);
     }
-    let id = uuid::Uuid::new_v4().simple();
     let mut v = Vec::with_capacity(256 + 2 * change.new_size.unwrap_or(64));
     v.extend_from_slice(&now_ms.to_be_bytes());
+    v.extend_from_slice(br#""eventID":""#);
+    let id_at = v.len();
+    v.extend_from_slice(&[b'0'; 32]);
     let _ = write!(
         v,
-        r#""eventID":"{id}","eventName":"{name}","eventVersion":"1.1","eventSource":"aws:dynamodb","dynamodb":{{"ApproximateCreationDateTime":{},"Keys":"#,
+        r#"","eventName":"{name}","eventVersion":"1.1","eventSource":"aws:dynamodb","dynamodb":{{"ApproximateCreationDateTime":{},"Keys":"#,
         now_ms.div_euclid(1000)
     );
     write_item(&mut v, change.keys);
@@ -120,6 +143,7 @@ pub fn render(
         stream_id,
         value: v,
         seq_at,
+        id_at,
     })
 }
 
@@ -236,7 +260,12 @@ mod tests {
                 assert_eq!(has("NewImage"), view.new_image() && new.is_some());
                 assert_eq!(has("OldImage"), view.old_image() && old.is_some());
                 assert!(w.get("userIdentity").is_none());
-                assert_eq!(w["eventID"].as_str().unwrap().len(), 32);
+                let id = w["eventID"].as_str().unwrap();
+                assert_eq!(id.len(), 32);
+                assert!(
+                    id.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                );
             }
         }
         let r = render(
@@ -251,6 +280,16 @@ mod tests {
             json!({"B": "AQID"})
         );
         assert!(render(7, ViewType::KeysOnly, &change(&keys, None, None), None, 0).is_none());
+    }
+
+    #[test]
+    fn event_ids_are_unique_per_stream_and_number() {
+        let mut seen = std::collections::HashSet::new();
+        for stream in [0, 1, 2, u64::MAX] {
+            for seq in 0..1000 {
+                assert!(seen.insert(event_id(stream, seq)));
+            }
+        }
     }
 
     #[test]
