@@ -23,8 +23,6 @@ pub mod reader;
 pub mod record;
 mod worker;
 
-#[cfg(test)]
-mod tests;
 
 use eddy_storage::{KeyRange, Storage, StorageError, StorageResult, WriteBatch};
 use futures::future::BoxFuture;
@@ -223,7 +221,15 @@ impl Streams {
                 created_ms += 1;
             }
         }
-        let start = *self.next_seq.lock();
+        // A shard's StartingSequenceNumber is a number of its own that no record uses,
+        // so AT_SEQUENCE_NUMBER with it means "from the start" even after the first
+        // record has been trimmed (and then one with a trimmed record's number is
+        // TrimmedDataAccessException, without ambiguity).
+        let start = {
+            let mut next = self.next_seq.lock();
+            *next += 1;
+            *next - 1
+        };
         let m = StreamMeta {
             id: crate::new_id(),
             table_name: table.name.clone(),
@@ -331,12 +337,9 @@ impl Streams {
             let Some(open) = m.shards.last_mut().filter(|s| s.end.is_none()) else {
                 return Ok(());
             };
-            // An empty shard still gets a range: it ends at its start, which nothing
-            // else will ever use.
-            if *next <= open.start {
-                *next = open.start + 1;
-            }
-            let end = *next - 1;
+            // Every shard's range starts with a number of its own (see `create`), so
+            // even an empty shard ends at or after its start.
+            let end = (*next - 1).max(open.start);
             open.end = Some(end);
             let (parent, ordinal) = (open.id.clone(), open.ordinal + 1);
             if reopen {
@@ -349,6 +352,7 @@ impl Streams {
                     start: *next,
                     end: None,
                 });
+                *next += 1;
             } else {
                 m.status = StreamStatus::Disabled;
                 m.disabled_ms = Some(now_ms);

@@ -56,11 +56,13 @@ impl Engine {
             .shard_filter
             .as_ref()
             .and_then(|f| f.shard_id.as_deref());
+        // An ExclusiveStartShardId naming no shard of the stream yields no shards (AWS).
+        let unknown_start = start.is_some_and(|st| m.shards.iter().all(|s| s.id != st));
         let mut shards: Vec<_> = m
             .shards
             .iter()
             .filter(|s| parent.is_none_or(|p| s.parent.as_deref() == Some(p)))
-            .filter(|s| start.is_none_or(|st| s.id.as_str() > st))
+            .filter(|s| !unknown_start && start.is_none_or(|st| s.id.as_str() > st))
             .collect();
         shards.sort_by(|a, b| a.id.cmp(&b.id));
         let more = shards.len() > max;
