@@ -23,6 +23,8 @@ pub mod reader;
 pub mod record;
 mod worker;
 
+#[cfg(test)]
+mod tests;
 
 use eddy_storage::{KeyRange, Storage, StorageError, StorageResult, WriteBatch};
 use futures::future::BoxFuture;
