@@ -16,6 +16,7 @@
 //!
 //! The caller checkpoints past the whole batch when this returns `Done`.
 
+use crate::metrics::MappingMetrics;
 use crate::model::{Checkpoint, Mapping};
 use crate::poller::stage_checkpoint;
 use crate::{InvokeError, Shared};
@@ -25,6 +26,7 @@ use eddy_storage::WriteBatch;
 use parking_lot::Mutex;
 use serde_json::{Map, Value, json};
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 use tokio::sync::watch;
 
 /// A stream record in Lambda event form.
@@ -81,6 +83,7 @@ pub(crate) struct Context<'a> {
     pub(crate) shard_id: &'a str,
     pub(crate) stream_arn: &'a str,
     pub(crate) last_result: &'a Mutex<String>,
+    pub(crate) metrics: &'a MappingMetrics,
     pub(crate) checkpoint_shard: u32,
 }
 
@@ -126,6 +129,12 @@ pub(crate) async fn deliver(
         let (failed, function_error) = match verdict {
             Verdict::Success => {
                 *ctx.last_result.lock() = "OK".into();
+                let mm = ctx.metrics;
+                MappingMetrics::inc(&mm.records_delivered, batch.len() as u64);
+                if let Some(last) = batch.last() {
+                    let age = ctx.shared.engine_now_ms() - last.created_ms;
+                    mm.iterator_age_ms.store(age.max(0), Ordering::Relaxed);
+                }
                 failures = 0;
                 continue;
             }
@@ -151,6 +160,8 @@ pub(crate) async fn deliver(
             Verdict::Failed { function_error } => (batch, function_error.then_some("Unhandled")),
         };
         *ctx.last_result.lock() = "PROBLEM: Function call failed".into();
+        MappingMetrics::inc(&ctx.metrics.errors, 1);
+        MappingMetrics::inc(&ctx.metrics.retries, 1);
         let partial = function_error.is_none();
         if m.bisect && failed.len() > 1 && !partial {
             let mut first = failed;
@@ -189,7 +200,12 @@ async fn invoke(ctx: &Context<'_>, batch: &[LambdaRecord]) -> Verdict {
         .shared
         .invoker
         .invoke(&ctx.mapping.function_arn, payload);
-    match fut.await {
+    let started = std::time::Instant::now();
+    let result = fut.await;
+    MappingMetrics::inc(&ctx.metrics.invocations, 1);
+    let micros = started.elapsed().as_micros() as u64;
+    MappingMetrics::inc(&ctx.metrics.batch_micros, micros);
+    match result {
         Ok(inv) if inv.function_error.is_some() => Verdict::Failed {
             function_error: true,
         },
@@ -270,6 +286,7 @@ async fn discard(
     let (Some(first), Some(last)) = (records.first(), records.last()) else {
         return;
     };
+    MappingMetrics::inc(&ctx.metrics.discarded, records.len() as u64);
     tracing::warn!(
         mapping = %ctx.mapping.uuid, condition, records = records.len(),
         "discarding records after failed delivery"

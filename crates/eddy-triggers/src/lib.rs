@@ -15,6 +15,7 @@
 pub mod api;
 mod deliver;
 pub mod filter;
+pub mod metrics;
 pub mod model;
 mod poller;
 #[cfg(test)]
@@ -130,6 +131,7 @@ impl Shared {
 pub(crate) struct Running {
     pub(crate) mapping: Mapping,
     pub(crate) last_result: Arc<Mutex<String>>,
+    pub(crate) metrics: Arc<metrics::MappingMetrics>,
     pub(crate) poller: Option<poller::PollerHandle>,
 }
 
@@ -165,12 +167,19 @@ impl Triggers {
                 let m: Mapping = serde_json::from_slice(&v)
                     .map_err(|e| StorageError::Corrupt(format!("event source mapping: {e}")))?;
                 let last_result = Arc::new(Mutex::new("No records processed".to_string()));
-                let poller = m
-                    .enabled
-                    .then(|| poller::spawn(shared.clone(), m.clone(), last_result.clone()));
+                let metrics = Arc::new(metrics::MappingMetrics::default());
+                let poller = m.enabled.then(|| {
+                    poller::spawn(
+                        shared.clone(),
+                        m.clone(),
+                        last_result.clone(),
+                        metrics.clone(),
+                    )
+                });
                 let running = Running {
                     mapping: m,
                     last_result,
+                    metrics,
                     poller,
                 };
                 mappings.insert(running.mapping.uuid.clone(), running);
@@ -180,6 +189,25 @@ impl Triggers {
             shared,
             mappings: tokio::sync::Mutex::new(mappings),
         }))
+    }
+
+    /// Every mapping's delivery metrics in the Prometheus text format.
+    pub async fn metrics_text(&self) -> String {
+        let all = self.mappings.lock().await;
+        let list: Vec<_> = all
+            .values()
+            .map(|r| {
+                (
+                    r.mapping.uuid.clone(),
+                    r.mapping.function_arn.clone(),
+                    r.metrics.clone(),
+                )
+            })
+            .collect();
+        drop(all);
+        let mut out = String::new();
+        metrics::render(&mut out, &list);
+        out
     }
 
     /// Stops every poller (in-flight invocations finish or are abandoned; checkpoints

@@ -11,6 +11,7 @@
 use crate::Shared;
 use crate::deliver::{Delivered, LambdaRecord, deliver};
 use crate::filter::Pattern;
+use crate::metrics::MappingMetrics;
 use crate::model::{CHECKPOINTS, Checkpoint, Mapping};
 use eddy_engine::streams::meta::StreamStatus;
 use eddy_engine::streams::reader::StreamReadError;
@@ -46,11 +47,12 @@ pub(crate) fn spawn(
     shared: Arc<Shared>,
     mapping: Mapping,
     last_result: Arc<Mutex<String>>,
+    metrics: Arc<MappingMetrics>,
 ) -> PollerHandle {
     let (stop, stop_rx) = watch::channel(false);
     let uuid = mapping.uuid.clone();
     let task = tokio::spawn(async move {
-        run(shared, mapping, last_result, stop_rx).await;
+        run(shared, mapping, last_result, metrics, stop_rx).await;
         tracing::info!(mapping = %uuid, "poller stopped");
     });
     PollerHandle { stop, task }
@@ -86,6 +88,7 @@ async fn run(
     shared: Arc<Shared>,
     mapping: Mapping,
     last_result: Arc<Mutex<String>>,
+    metrics: Arc<MappingMetrics>,
     mut stop: watch::Receiver<bool>,
 ) {
     let filters: Vec<Pattern> = mapping
@@ -171,6 +174,8 @@ async fn run(
             .filter(|r| filters.is_empty() || filters.iter().any(|f| f.matches(&r.value)))
             .collect();
         let had_records = !batch.records.is_empty();
+        let dropped = (batch.records.len() - records.len()) as u64;
+        MappingMetrics::inc(&metrics.filtered, dropped);
         if !records.is_empty() {
             let ctx = crate::deliver::Context {
                 shared: &shared,
@@ -178,6 +183,7 @@ async fn run(
                 shard_id: &shard.id,
                 stream_arn: &view.arn,
                 last_result: &last_result,
+                metrics: &metrics,
                 checkpoint_shard: shard.ordinal,
             };
             if let Delivered::Stopped = deliver(&ctx, records, &mut stop).await {

@@ -2,6 +2,7 @@
 
 use super::params::{Checks, boolean, check_record_age, destination, filters, response_types};
 use super::{ApiResult, LambdaError, Response, body_json};
+use crate::metrics::MappingMetrics;
 use crate::model::{Checkpoint, MAPPINGS, Mapping};
 use crate::poller::{spawn, stage_checkpoint};
 use crate::{Running, Triggers};
@@ -142,8 +143,15 @@ impl Triggers {
             .await
             .map_err(|e| LambdaError::Service(format!("storage failure: {e}")))?;
         let last_result = Arc::new(Mutex::new("No records processed".to_string()));
-        let poller =
-            enabled.then(|| spawn(self.shared.clone(), mapping.clone(), last_result.clone()));
+        let metrics = Arc::new(MappingMetrics::default());
+        let poller = enabled.then(|| {
+            spawn(
+                self.shared.clone(),
+                mapping.clone(),
+                last_result.clone(),
+                metrics.clone(),
+            )
+        });
         let state = if enabled { "Creating" } else { "Disabled" };
         let out = self.render(&mapping, state, "No records processed");
         all.insert(
@@ -151,6 +159,7 @@ impl Triggers {
             Running {
                 mapping,
                 last_result,
+                metrics,
                 poller,
             },
         );

@@ -91,7 +91,8 @@ impl Triggers {
             p.stop().await;
         }
         if m.enabled {
-            r.poller = Some(spawn(self.shared.clone(), m.clone(), r.last_result.clone()));
+            let (last, metrics) = (r.last_result.clone(), r.metrics.clone());
+            r.poller = Some(spawn(self.shared.clone(), m.clone(), last, metrics));
         }
         let state = match (was_enabled, m.enabled) {
             (false, true) => "Enabling",
