@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the DynamoDB API (and, later, Streams, triggers and notifications) on one port.
     Serve(ServeArgs),
+    /// Follow a table's stream and print its records as they arrive (Ctrl-C to stop).
+    Tail(TailArgs),
 }
 
 /// `eddy serve` options.
@@ -83,6 +85,42 @@ pub struct ServeArgs {
     pub stream_identity: bool,
 }
 
+/// `eddy tail` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TailArgs {
+    /// Table whose stream to follow.
+    pub table: String,
+
+    /// URL of the eddy (or DynamoDB) endpoint; plain HTTP.
+    #[arg(long, env = "EDDY_ENDPOINT", default_value = "http://127.0.0.1:8000", value_parser = parse_endpoint)]
+    pub endpoint: String,
+
+    /// Region named in the request signature.
+    #[arg(long, env = "EDDY_REGION", default_value = "us-east-1", value_parser = parse_region)]
+    pub region: String,
+
+    /// Where to start: new records only, or everything the stream still retains.
+    #[arg(long, value_enum, default_value_t = TailFrom::Latest)]
+    pub from: TailFrom,
+
+    /// Print each record's full JSON, exactly as GetRecords returned it, one per line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Seconds to wait after a poll that returned no records (0.01 to 60).
+    #[arg(long, default_value = "0.25", value_parser = parse_poll_interval)]
+    pub poll_interval: Duration,
+}
+
+/// Where `eddy tail` starts reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TailFrom {
+    /// Records written from now on (open shards, LATEST).
+    Latest,
+    /// The oldest retained record (roots of the shard lineage, TRIM_HORIZON).
+    TrimHorizon,
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -114,6 +152,35 @@ fn parse_stream_seconds(s: &str) -> Result<Duration, String> {
     }
 }
 
+fn parse_poll_interval(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if (0.01..=60.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("the poll interval is a number of seconds from 0.01 to 60".into()),
+    }
+}
+
+/// Accepts `http://host[:port][/]` or a bare `host:port`; returns the normalised URL.
+fn parse_endpoint(s: &str) -> Result<String, String> {
+    let url = if s.contains("://") {
+        s.to_string()
+    } else {
+        format!("http://{s}")
+    };
+    if url.starts_with("https://") {
+        return Err("eddy tail speaks plain HTTP only (eddy serves no TLS)".into());
+    }
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|e| format!("not a URL like http://127.0.0.1:8000: {e}"))?;
+    if uri.scheme_str() != Some("http") || uri.host().is_none_or(str::is_empty) {
+        return Err("not a URL like http://127.0.0.1:8000".into());
+    }
+    if uri.query().is_some() {
+        return Err("the endpoint URL takes no query string".into());
+    }
+    Ok(url)
+}
+
 fn parse_region(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 32
@@ -135,7 +202,60 @@ mod tests {
         argv.extend_from_slice(args);
         Cli::try_parse_from(argv).map(|c| match c.command {
             Command::Serve(a) => a,
+            other => panic!("not serve: {other:?}"),
         })
+    }
+
+    fn tail(args: &[&str]) -> Result<TailArgs, clap::Error> {
+        let mut argv = vec!["eddy", "tail"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|c| match c.command {
+            Command::Tail(a) => a,
+            other => panic!("not tail: {other:?}"),
+        })
+    }
+
+    #[test]
+    fn tail_defaults_and_flags() {
+        let a = tail(&["orders"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.table, "orders");
+        // The same port `eddy serve` listens on by default (unless EDDY_ENDPOINT is set).
+        if std::env::var_os("EDDY_ENDPOINT").is_none() {
+            assert_eq!(a.endpoint, "http://127.0.0.1:8000");
+        }
+        assert_eq!(a.from, TailFrom::Latest);
+        assert!(!a.json);
+        assert_eq!(a.poll_interval, Duration::from_millis(250));
+
+        let a = tail(&[
+            "--endpoint",
+            "localhost:9000",
+            "--region",
+            "eu-west-1",
+            "--from",
+            "trim-horizon",
+            "--json",
+            "--poll-interval",
+            "0.05",
+            "t",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.endpoint, "http://localhost:9000");
+        assert_eq!(a.region, "eu-west-1");
+        assert_eq!(a.from, TailFrom::TrimHorizon);
+        assert!(a.json);
+        assert_eq!(a.poll_interval, Duration::from_millis(50));
+    }
+
+    #[test]
+    fn tail_bad_values_are_rejected() {
+        assert!(tail(&[]).is_err(), "the table is required");
+        assert!(tail(&["--endpoint", "https://x:1", "t"]).is_err());
+        assert!(tail(&["--endpoint", "ftp://x:1", "t"]).is_err());
+        assert!(tail(&["--endpoint", "http://x:1/?a=b", "t"]).is_err());
+        assert!(tail(&["--from", "now", "t"]).is_err());
+        assert!(tail(&["--poll-interval", "0", "t"]).is_err());
+        assert!(tail(&["--poll-interval", "61", "t"]).is_err());
     }
 
     #[test]

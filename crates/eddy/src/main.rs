@@ -1,10 +1,12 @@
 //! The `eddy` binary: parse the command line, set up logging and a small tokio runtime,
-//! and hand over to [`serve::serve`]. Everything with behaviour lives in library crates
+//! and hand over to [`serve::serve`] (or, for `eddy tail`, to [`tail::run`], a small
+//! Streams client). Everything with server behaviour lives in library crates
 //! (`eddy-server`, `eddy-engine`, storage backends) so tests can run it in-process.
 
 mod cli;
 mod logging;
 mod serve;
+mod tail;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -47,5 +49,6 @@ fn main() -> ExitCode {
                 }
             }
         }
+        cli::Command::Tail(args) => tail::run(args),
     }
 }
