@@ -360,3 +360,46 @@ pub fn get_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
 pub fn get_n<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
     item.get(k).and_then(|v| v.as_n().ok()).map(String::as_str)
 }
+
+/// A DynamoDB Streams SDK client for `endpoint` (same region and credentials as
+/// [`sdk_client`]; Streams is served on the same port).
+pub fn streams_client(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
+    let creds = aws_sdk_dynamodbstreams::config::Credentials::new(
+        "AKIDEXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG",
+        None,
+        None,
+        "e2e",
+    );
+    let conf = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_dynamodbstreams::config::Region::new(REGION))
+        .credentials_provider(creds)
+        .build();
+    aws_sdk_dynamodbstreams::Client::from_conf(conf)
+}
+
+/// A well-formed (unverified) SigV4 header for raw requests.
+const RAW_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000";
+
+/// POSTs a JSON body with `X-Amz-Target: target` (e.g.
+/// `DynamoDBStreams_20120810.GetRecords`) and returns the status and the JSON reply.
+pub async fn raw_json(
+    endpoint: &str,
+    target: &str,
+    body: &serde_json::Value,
+) -> TestResult<(u16, serde_json::Value)> {
+    let resp = reqwest::Client::new()
+        .post(endpoint)
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .header("X-Amz-Target", target)
+        .header("X-Amz-Date", "20250101T000000Z")
+        .header("Authorization", RAW_AUTH)
+        .body(serde_json::to_vec(body)?)
+        .send()
+        .await?;
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await?;
+    Ok((status, serde_json::from_slice(&bytes)?))
+}

@@ -20,6 +20,7 @@ mod legacy;
 mod partiql;
 mod query_scan;
 mod smoke_binary;
+mod streams;
 mod tables_misc;
 mod transactions;
 mod ttl;
