@@ -13,6 +13,7 @@ mod ordering;
 mod recovery;
 mod retention;
 mod rollover;
+mod visibility;
 
 use crate::{Clock, Engine, EngineConfig, RequestContext, StreamConfig};
 use eddy_storage::{KeyRange, Storage};
