@@ -19,6 +19,7 @@
 use crate::metrics::MappingMetrics;
 use crate::model::{Checkpoint, Mapping};
 use crate::poller::stage_checkpoint;
+use crate::window::Window;
 use crate::{InvokeError, Shared};
 use eddy_engine::streams::meta::seq_to_wire;
 use eddy_engine::streams::reader::StreamRecord;
@@ -85,6 +86,8 @@ pub(crate) struct Context<'a> {
     pub(crate) last_result: &'a Mutex<String>,
     pub(crate) metrics: &'a MappingMetrics,
     pub(crate) checkpoint_shard: u32,
+    /// The open tumbling window, when the mapping has windows.
+    pub(crate) window: Option<&'a Mutex<Window>>,
 }
 
 enum Verdict {
@@ -195,7 +198,12 @@ pub(crate) async fn deliver(
 
 async fn invoke(ctx: &Context<'_>, batch: &[LambdaRecord]) -> Verdict {
     let records: Vec<&Value> = batch.iter().map(|r| &r.value).collect();
-    let payload = serde_json::to_vec(&json!({ "Records": records })).unwrap_or_default();
+    let mut event = json!({ "Records": records });
+    if let Some(w) = ctx.window {
+        w.lock()
+            .decorate(&mut event, ctx.shard_id, ctx.stream_arn, false);
+    }
+    let payload = serde_json::to_vec(&event).unwrap_or_default();
     let fut = ctx
         .shared
         .invoker
@@ -208,6 +216,10 @@ async fn invoke(ctx: &Context<'_>, batch: &[LambdaRecord]) -> Verdict {
     match result {
         Ok(inv) if inv.function_error.is_some() => Verdict::Failed {
             function_error: true,
+        },
+        // A windowed function must return its state; without it the call failed.
+        Ok(inv) if ctx.window.is_some_and(|w| !w.lock().absorb(&inv.payload)) => Verdict::Failed {
+            function_error: false,
         },
         Ok(inv) if ctx.mapping.reports_item_failures() => partial_verdict(&inv.payload, batch),
         Ok(_) => Verdict::Success,
@@ -318,6 +330,12 @@ async fn discard(
             "streamArn": ctx.stream_arn,
         }
     });
+    let mut record = record;
+    if dest.starts_with("arn:aws:s3:") {
+        // Only S3 destinations carry the invocation event itself (spec §2.9).
+        let values: Vec<&Value> = records.iter().map(|r| &r.value).collect();
+        record["payload"] = json!({ "Records": values });
+    }
     if let Err(e) = ctx.shared.destination.send(dest, record).await {
         tracing::error!(mapping = %ctx.mapping.uuid, destination = %dest, error = %e, "on-failure destination failed");
     }

@@ -20,6 +20,7 @@ pub mod model;
 mod poller;
 #[cfg(test)]
 mod tests;
+mod window;
 
 use eddy_engine::Engine;
 use eddy_storage::{KeyRange, Storage, StorageError};

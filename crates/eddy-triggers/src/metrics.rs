@@ -35,7 +35,12 @@ impl MappingMetrics {
 }
 
 /// One metric: name, Prometheus type, help text, and how to read it.
-type Series = (&'static str, &'static str, &'static str, fn(&MappingMetrics) -> f64);
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&MappingMetrics) -> f64,
+);
 
 /// Renders the metrics of every mapping: `(uuid, function arn, metrics)`.
 pub fn render(out: &mut String, mappings: &[(String, String, std::sync::Arc<MappingMetrics>)]) {

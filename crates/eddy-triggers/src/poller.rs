@@ -9,10 +9,11 @@
 //! gone, as on AWS after 24 h).
 
 use crate::Shared;
-use crate::deliver::{Delivered, LambdaRecord, deliver};
+use crate::deliver::{Context, Delivered, LambdaRecord, deliver};
 use crate::filter::Pattern;
 use crate::metrics::MappingMetrics;
 use crate::model::{CHECKPOINTS, Checkpoint, Mapping};
+use crate::window::{self, Window};
 use eddy_engine::streams::meta::StreamStatus;
 use eddy_engine::streams::reader::StreamReadError;
 use eddy_storage::WriteBatch;
@@ -101,6 +102,7 @@ async fn run(
     let mut cp = load_checkpoint(&shared, &mapping.uuid);
     let limit = mapping.batch_size.max(1) as usize;
     let window = Duration::from_secs(mapping.batching_window.max(0) as u64);
+    let mut current: Option<Mutex<Window>> = None;
     loop {
         if *stop.borrow() {
             return;
@@ -176,19 +178,50 @@ async fn run(
         let had_records = !batch.records.is_empty();
         let dropped = (batch.records.len() - records.len()) as u64;
         MappingMetrics::inc(&metrics.filtered, dropped);
-        if !records.is_empty() {
-            let ctx = crate::deliver::Context {
-                shared: &shared,
-                mapping: &mapping,
-                shard_id: &shard.id,
-                stream_arn: &view.arn,
-                last_result: &last_result,
-                metrics: &metrics,
-                checkpoint_shard: shard.ordinal,
+        // A macro, not a closure: each use may borrow the window for its own lifetime.
+        macro_rules! ctx {
+            ($window:expr) => {
+                Context {
+                    shared: &shared,
+                    mapping: &mapping,
+                    shard_id: &shard.id,
+                    stream_arn: &view.arn,
+                    last_result: &last_result,
+                    metrics: &metrics,
+                    checkpoint_shard: shard.ordinal,
+                    window: $window,
+                }
             };
-            if let Delivered::Stopped = deliver(&ctx, records, &mut stop).await {
-                return;
+        }
+        if mapping.tumbling_window > 0 {
+            for group in by_window(records, mapping.tumbling_window) {
+                let start = Window::containing(group[0].created_ms, mapping.tumbling_window).start;
+                if let Some(w) = current.take_if(|w| w.get_mut().start != start)
+                    && !window::close(&ctx!(None), &w.into_inner(), &mut stop).await
+                {
+                    return;
+                }
+                let w = current.get_or_insert_with(|| {
+                    Mutex::new(Window::containing(
+                        group[0].created_ms,
+                        mapping.tumbling_window,
+                    ))
+                });
+                if let Delivered::Stopped = deliver(&ctx!(Some(&*w)), group, &mut stop).await {
+                    return;
+                }
             }
+        } else if !records.is_empty()
+            && let Delivered::Stopped = deliver(&ctx!(None), records, &mut stop).await
+        {
+            return;
+        }
+        // A window closes when its shard ends, or when its end passes while idle.
+        let now_s = shared.engine_now_ms().div_euclid(1000);
+        if let Some(w) = current.take_if(|w| batch.shard_done || w.get_mut().end <= now_s)
+            && !window::close(&ctx!(None), &w.into_inner(), &mut stop).await
+        {
+            return;
         }
         let advanced = batch.next != cp.next;
         cp.next = batch.next;
@@ -220,4 +253,19 @@ async fn idle(
         () = tokio::time::sleep(shared.config.idle_wait) => true,
         _ = stop.changed() => false,
     }
+}
+
+/// Splits records (in stream order) into runs of the same tumbling window.
+fn by_window(records: Vec<LambdaRecord>, width_s: i64) -> Vec<Vec<LambdaRecord>> {
+    let mut out: Vec<Vec<LambdaRecord>> = Vec::new();
+    let mut last = None;
+    for r in records {
+        let start = Window::containing(r.created_ms, width_s).start;
+        match out.last_mut() {
+            Some(run) if last == Some(start) => run.push(r),
+            _ => out.push(vec![r]),
+        }
+        last = Some(start);
+    }
+    out
 }

@@ -552,3 +552,96 @@ async fn disable_then_enable_resumes_from_the_checkpoint_and_survives_a_restart(
     assert_eq!(vs, ["3"], "no redelivery, no gap");
     t2.shutdown().await;
 }
+
+#[tokio::test]
+async fn tumbling_windows_carry_state_and_end_with_a_final_invocation() {
+    // The function counts records per window in its state.
+    let script = |e: &Value, _: usize| {
+        let n = e["state"]["n"].as_i64().unwrap_or(0);
+        let add = e["Records"].as_array().map_or(0, Vec::len) as i64;
+        let body = json!({"state": {"n": n + add}});
+        Ok(Invocation {
+            payload: body.to_string().into_bytes(),
+            function_error: None,
+        })
+    };
+    let env = setup(mem(), Box::new(script)).await;
+    env.map(json!({"TumblingWindowInSeconds": 1, "BatchSize": 1}))
+        .await;
+    for i in 0..3 {
+        env.put(&format!("k{i}"), i).await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let calls = env.fake.calls.lock().clone();
+        let finals: Vec<&Value> = calls
+            .iter()
+            .filter(|c| c["isFinalInvokeForWindow"] == true)
+            .collect();
+        let seen: usize = calls
+            .iter()
+            .map(|c| c["Records"].as_array().map_or(0, Vec::len))
+            .sum();
+        if seen == 3
+            && calls
+                .last()
+                .is_some_and(|c| c["isFinalInvokeForWindow"] == true)
+        {
+            // Per window: states chain from {} and the final call carries the total.
+            let mut by_window: std::collections::BTreeMap<String, Vec<&Value>> = Default::default();
+            for c in &calls {
+                by_window
+                    .entry(c["window"]["start"].as_str().unwrap().to_string())
+                    .or_default()
+                    .push(c);
+            }
+            for (start, cs) in by_window {
+                let mut n = 0;
+                assert_eq!(cs[0]["state"], json!({}), "window {start} starts empty");
+                for c in &cs {
+                    assert_eq!(
+                        c["state"]["n"].as_i64().unwrap_or(0),
+                        n,
+                        "window {start}: {c}"
+                    );
+                    assert_eq!(c["shardId"].as_str().unwrap().len(), 37);
+                    n += c["Records"].as_array().unwrap().len() as i64;
+                }
+                assert_eq!(
+                    cs.last().unwrap()["isFinalInvokeForWindow"],
+                    true,
+                    "window {start}"
+                );
+            }
+            assert!(!finals.is_empty());
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "calls: {calls:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_windowed_response_without_state_is_a_failure() {
+    let script = |e: &Value, n: usize| {
+        // The first non-final call forgets the state; the retry returns it.
+        let body = if n == 1 && e["isFinalInvokeForWindow"] == false {
+            json!({})
+        } else {
+            json!({"state": {}})
+        };
+        Ok(Invocation {
+            payload: body.to_string().into_bytes(),
+            function_error: None,
+        })
+    };
+    let env = setup(mem(), Box::new(script)).await;
+    env.put("a", 1).await;
+    env.map(json!({"TumblingWindowInSeconds": 60})).await;
+    env.wait_calls(2).await;
+    let calls = env.fake.calls.lock().clone();
+    assert_eq!(
+        calls[0]["Records"], calls[1]["Records"],
+        "the failed call is retried"
+    );
+}

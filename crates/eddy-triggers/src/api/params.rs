@@ -127,7 +127,11 @@ pub(crate) fn destination(v: &Value) -> Result<Option<Option<String>>, LambdaErr
         .and_then(Value::as_str);
     match dest {
         None | Some("") => Ok(Some(None)),
-        Some(d) if d.starts_with("arn:aws:sqs:") || d.starts_with("arn:aws:sns:") => {
+        Some(d)
+            if ["arn:aws:sqs:", "arn:aws:sns:", "arn:aws:s3:"]
+                .iter()
+                .any(|p| d.starts_with(p)) =>
+        {
             Ok(Some(Some(d.to_string())))
         }
         Some(d) => Err(LambdaError::InvalidParameterValue(format!(
