@@ -28,6 +28,8 @@ use tracing::Instrument;
 pub struct AppState {
     /// The DynamoDB engine.
     pub engine: Arc<Engine>,
+    /// The Lambda function service, when this server hosts one.
+    pub functions: Option<Arc<eddy_lambda::Functions>>,
     /// SigV4 checker (holds the credentials and the signing-key cache).
     pub verifier: Verifier,
     /// Static settings.
@@ -160,6 +162,20 @@ async fn serve(
                 .unwrap_or("")
         ))),
         Service::Lambda => {
+            if let Some(functions) = &state.functions
+                && eddy_lambda::is_function_path(parts.uri.path())
+            {
+                let resp = eddy_lambda::handle_rest(
+                    functions,
+                    &parts.method,
+                    parts.uri.path(),
+                    parts.uri.query(),
+                    &parts.headers,
+                    body,
+                )
+                .await;
+                return response::lambda(resp, id);
+            }
             // restJson1 clients read the error code from this header.
             let mut resp = response::error_with_status(&service::unknown_operation(), 404, id);
             resp.headers_mut().insert(

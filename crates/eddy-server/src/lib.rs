@@ -18,6 +18,8 @@ pub mod service;
 pub mod sigv4;
 
 pub use config::{Credential, Credentials, CredentialsError, DEFAULT_MAX_BODY_BYTES, ServerConfig};
+/// The function service, re-exported so the binary wires it without its own dependency.
+pub use eddy_lambda;
 
 use axum::Router;
 use axum::serve::ListenerExt;
@@ -37,6 +39,19 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    run_with_functions(listener, engine, None, config, shutdown).await
+}
+
+/// [`run`] plus the Lambda function API (`/2015-03-31/functions...`) answered by
+/// `functions`. Without it those paths answer 404 `UnknownOperationException`. Stopping
+/// the function processes is the caller's job (`Functions::shutdown`), after this returns.
+pub async fn run_with_functions(
+    listener: tokio::net::TcpListener,
+    engine: Arc<Engine>,
+    functions: Option<Arc<eddy_lambda::Functions>>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let verifier = sigv4::Verifier::new(config.credentials.clone());
     let mode = if verifier.is_verifying() {
         "verify"
@@ -52,6 +67,7 @@ pub async fn run(
     );
     let state = Arc::new(AppState {
         engine,
+        functions,
         verifier,
         config,
     });

@@ -85,6 +85,22 @@ pub fn error_with_status(err: &ApiError, status: u16, request_id: &RequestId) ->
     json(status, body, request_id)
 }
 
+/// Renders a Lambda REST answer (its own status, content type and headers) with the
+/// request id. Lambda responses carry no `x-amz-crc32`.
+pub fn lambda(resp: eddy_lambda::RestResponse, request_id: &RequestId) -> Response<Body> {
+    let mut out = Response::new(Body::from(resp.body));
+    *out.status_mut() =
+        StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = out.headers_mut();
+    for (name, value) in resp.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    h.insert("x-amzn-requestid", request_id.header_value());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

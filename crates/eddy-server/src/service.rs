@@ -17,6 +17,9 @@ pub const DYNAMODB_PREFIX: &str = "DynamoDB_20120810";
 pub const STREAMS_PREFIX: &str = "DynamoDBStreams_20120810";
 /// Path prefix of the Lambda REST API (event source mappings, functions, invoke).
 pub const LAMBDA_PREFIX: &str = "/2015-03-31/";
+/// Other Lambda API versions in use: PutFunctionConcurrency / DeleteFunctionConcurrency
+/// (`/2017-10-31/`) and GetFunctionConcurrency (`/2019-09-30/`).
+pub const LAMBDA_OTHER_PREFIXES: [&str; 2] = ["/2017-10-31/", "/2019-09-30/"];
 
 /// DynamoDB Local's message for an operation it does not know.
 pub const UNKNOWN_OPERATION: &str = "An unknown operation was requested.";
@@ -45,7 +48,9 @@ pub enum Service<'a> {
 impl<'a> Service<'a> {
     /// Classifies a request.
     pub fn classify(method: &Method, path: &str, headers: &'a HeaderMap) -> Self {
-        if path.starts_with(LAMBDA_PREFIX) {
+        if path.starts_with(LAMBDA_PREFIX)
+            || LAMBDA_OTHER_PREFIXES.iter().any(|p| path.starts_with(p))
+        {
             return Self::Lambda;
         }
         if path != "/" {

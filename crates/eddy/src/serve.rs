@@ -8,6 +8,7 @@
 
 use crate::cli::ServeArgs;
 use eddy_engine::{Engine, EngineConfig, StreamConfig};
+use eddy_server::eddy_lambda::{Functions, FunctionsConfig};
 use eddy_server::{Credentials, ServerConfig};
 use eddy_storage::Storage;
 use std::io::Write;
@@ -53,6 +54,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot open the engine: {e}"))?;
 
+    let functions = open_functions(&args, &engine, local)?;
+
     let config = ServerConfig {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
@@ -82,7 +85,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let shutdown = async move {
         let _ = first.wait_for(|n| *n >= 1).await;
     };
-    let mut server = tokio::spawn(eddy_server::run(listener, engine.clone(), config, shutdown));
+    let mut server = tokio::spawn(eddy_server::run_with_functions(
+        listener,
+        engine.clone(),
+        Some(functions.clone()),
+        config,
+        shutdown,
+    ));
 
     let drained = tokio::select! {
         res = &mut server => Some(res),
@@ -98,12 +107,41 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
 
+    // Function processes die before storage closes: none can write through eddy after.
+    functions.shutdown();
     engine
         .shutdown()
         .await
         .map_err(|e| format!("closing storage failed: {e}"))?;
     tracing::info!("storage closed; bye");
     Ok(())
+}
+
+/// The Lambda function service: code under `<data-dir>/functions` (a temporary directory
+/// with `--in-memory`), and `AWS_ENDPOINT_URL` for functions pointing back at this server.
+fn open_functions(
+    args: &ServeArgs,
+    engine: &Engine,
+    local: SocketAddr,
+) -> Result<Arc<Functions>, String> {
+    let mut reachable = local;
+    if reachable.ip().is_unspecified() {
+        let loopback: std::net::IpAddr = if reachable.is_ipv6() {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        };
+        reachable.set_ip(loopback);
+    }
+    let config = FunctionsConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        code_dir: (!args.in_memory).then(|| args.data_dir.join("functions")),
+        endpoint_url: format!("http://{reachable}"),
+        ..FunctionsConfig::default()
+    };
+    Functions::open(engine.storage().clone(), config)
+        .map_err(|e| format!("cannot open the function store: {e}"))
 }
 
 fn open_storage(args: &ServeArgs) -> Result<Arc<dyn Storage>, String> {
