@@ -52,6 +52,10 @@ pub const STREAMS: &str = "streams";
 pub const STREAM_RECORDS: &str = "stream_records";
 
 const SECRET_KEY: &[u8] = b"k";
+/// Node-wide sequence floor: the highest number handed out when a stream was last
+/// forgotten, so forgetting the stream that held the highest numbers cannot let the
+/// counter go back on restart.
+const FLOOR_KEY: &[u8] = b"h";
 
 /// Stream settings of a node.
 #[derive(Debug, Clone)]
@@ -141,6 +145,11 @@ impl Streams {
                 }
                 streams.insert(m.id, Arc::new(RwLock::new(m)));
             }
+        }
+        if let Some(f) = storage.get(STREAMS, FLOOR_KEY)?
+            && let Ok(b) = <[u8; 8]>::try_from(f.as_slice())
+        {
+            high = high.max(u64::from_be_bytes(b));
         }
         let secret = match storage.get(STREAMS, SECRET_KEY)? {
             Some(s) if s.len() == 32 => s,
@@ -386,9 +395,12 @@ impl Streams {
         fut.await
     }
 
-    /// Forgets a stream whose retention has passed (its records are deleted separately).
+    /// Forgets a stream whose retention has passed (its records are deleted separately),
+    /// recording the sequence floor in the same batch.
     pub(crate) fn remove(&self, batch: &mut WriteBatch, id: u64) {
         batch.delete(STREAMS, meta_key(id));
+        let floor = *self.next_seq.lock() - 1;
+        batch.put(STREAMS, FLOOR_KEY.to_vec(), floor.to_be_bytes().to_vec());
     }
 
     /// Drops a removed stream from memory (after its deletion committed).
