@@ -30,6 +30,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The Lambda function service, when this server hosts one.
     pub functions: Option<Arc<eddy_lambda::Functions>>,
+    /// Event source mappings, when this server hosts them.
+    pub triggers: Option<Arc<eddy_triggers::Triggers>>,
     /// SigV4 checker (holds the credentials and the signing-key cache).
     pub verifier: Verifier,
     /// Static settings.
@@ -82,6 +84,18 @@ async fn serve(
                 "Request must contain either a valid (registered) AWS access key ID or X.509 certificate.".into(),
             );
             return response::error(&err, id);
+        }
+        Service::Metrics => {
+            let mut text = String::new();
+            if let Some(t) = &state.triggers {
+                text.push_str(&t.metrics_text().await);
+            }
+            let mut resp = Response::new(Body::from(text));
+            resp.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4"),
+            );
+            return resp;
         }
         Service::NotFound => {
             let err = ApiError::UnknownOperation(format!(
@@ -162,6 +176,28 @@ async fn serve(
                 .unwrap_or("")
         ))),
         Service::Lambda => {
+            if let Some(triggers) = &state.triggers
+                && eddy_triggers::Triggers::handles(parts.uri.path())
+            {
+                let r = triggers
+                    .handle(
+                        parts.method.as_str(),
+                        parts.uri.path(),
+                        parts.uri.query().unwrap_or(""),
+                        &body,
+                    )
+                    .await;
+                let mut headers = vec![("content-type", "application/json".to_string())];
+                if let Some(t) = r.error_type {
+                    headers.push(("x-amzn-errortype", t.to_string()));
+                }
+                let resp = eddy_lambda::RestResponse {
+                    status: r.status,
+                    headers,
+                    body: r.body,
+                };
+                return response::lambda(resp, id);
+            }
             if let Some(functions) = &state.functions
                 && eddy_lambda::is_function_path(parts.uri.path())
             {
@@ -186,7 +222,9 @@ async fn serve(
         }
         // The SNS query protocol (and its XML renderer) arrive with the notifications issue.
         Service::Sns => Err(service::unknown_operation()),
-        Service::HealthCheck | Service::NotFound => Err(service::unknown_operation()),
+        Service::HealthCheck | Service::Metrics | Service::NotFound => {
+            Err(service::unknown_operation())
+        }
     };
 
     match result {

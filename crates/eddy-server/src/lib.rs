@@ -20,6 +20,18 @@ pub mod sigv4;
 pub use config::{Credential, Credentials, CredentialsError, DEFAULT_MAX_BODY_BYTES, ServerConfig};
 /// The function service, re-exported so the binary wires it without its own dependency.
 pub use eddy_lambda;
+/// Event source mappings, re-exported for the same reason.
+pub use eddy_triggers;
+
+/// The services hosted next to DynamoDB on the same port (each optional).
+#[derive(Default, Clone)]
+pub struct Services {
+    /// The Lambda function API (`/2015-03-31/functions...`).
+    pub functions: Option<Arc<eddy_lambda::Functions>>,
+    /// Event source mappings (`/2015-03-31/event-source-mappings...`) and their
+    /// `/metrics`.
+    pub triggers: Option<Arc<eddy_triggers::Triggers>>,
+}
 
 use axum::Router;
 use axum::serve::ListenerExt;
@@ -52,6 +64,22 @@ pub async fn run_with_functions(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let services = Services {
+        functions,
+        triggers: None,
+    };
+    run_with_services(listener, engine, services, config, shutdown).await
+}
+
+/// [`run`] plus every hosted service in `services`. Stopping them (pollers, function
+/// processes) is the caller's job, after this returns.
+pub async fn run_with_services(
+    listener: tokio::net::TcpListener,
+    engine: Arc<Engine>,
+    services: Services,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let verifier = sigv4::Verifier::new(config.credentials.clone());
     let mode = if verifier.is_verifying() {
         "verify"
@@ -67,7 +95,8 @@ pub async fn run_with_functions(
     );
     let state = Arc::new(AppState {
         engine,
-        functions,
+        functions: services.functions,
+        triggers: services.triggers,
         verifier,
         config,
     });

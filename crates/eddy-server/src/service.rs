@@ -37,6 +37,8 @@ pub enum Service<'a> {
     Sns,
     /// `GET /`: DynamoDB Local answers it with a 400 (its health check); so do we.
     HealthCheck,
+    /// `GET /metrics`: Prometheus text (no authentication, like any scrape target).
+    Metrics,
     /// A JSON-protocol request that names no operation we know (missing or bad target).
     UnknownOperation,
     /// A JSON-protocol request with a content type other than JSON.
@@ -52,6 +54,9 @@ impl<'a> Service<'a> {
             || LAMBDA_OTHER_PREFIXES.iter().any(|p| path.starts_with(p))
         {
             return Self::Lambda;
+        }
+        if path == "/metrics" && method == Method::GET {
+            return Self::Metrics;
         }
         if path != "/" {
             return Self::NotFound;
@@ -90,6 +95,7 @@ impl<'a> Service<'a> {
             Self::Lambda => "Lambda",
             Self::Sns => "Sns",
             Self::HealthCheck => "HealthCheck",
+            Self::Metrics => "Metrics",
             Self::UnknownOperation | Self::UnsupportedContentType => "Unknown",
             Self::NotFound => "NotFound",
         }

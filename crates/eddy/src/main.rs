@@ -7,6 +7,7 @@ mod cli;
 mod logging;
 mod serve;
 mod tail;
+mod triggers;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -9,7 +9,8 @@
 use crate::cli::ServeArgs;
 use eddy_engine::{Engine, EngineConfig, StreamConfig};
 use eddy_server::eddy_lambda::{Functions, FunctionsConfig};
-use eddy_server::{Credentials, ServerConfig};
+use eddy_server::eddy_triggers::{LogOnlyDestination, TriggerConfig, Triggers};
+use eddy_server::{Credentials, ServerConfig, Services};
 use eddy_storage::Storage;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -55,6 +56,20 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot open the engine: {e}"))?;
 
     let functions = open_functions(&args, &engine, local)?;
+    let invoker = Arc::new(crate::triggers::FunctionsInvoker(functions.clone()));
+    let trigger_config = TriggerConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        ..TriggerConfig::default()
+    };
+    let triggers = Triggers::open(
+        engine.clone(),
+        invoker,
+        Arc::new(LogOnlyDestination),
+        trigger_config,
+    )
+    .await
+    .map_err(|e| format!("cannot open the event source mappings: {e}"))?;
 
     let config = ServerConfig {
         region: args.region.clone(),
@@ -85,10 +100,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let shutdown = async move {
         let _ = first.wait_for(|n| *n >= 1).await;
     };
-    let mut server = tokio::spawn(eddy_server::run_with_functions(
+    let services = Services {
+        functions: Some(functions.clone()),
+        triggers: Some(triggers.clone()),
+    };
+    let mut server = tokio::spawn(eddy_server::run_with_services(
         listener,
         engine.clone(),
-        Some(functions.clone()),
+        services,
         config,
         shutdown,
     ));
@@ -107,7 +126,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
 
-    // Function processes die before storage closes: none can write through eddy after.
+    // Pollers stop first (no new invocations), then function processes die before
+    // storage closes: none can write through eddy after.
+    triggers.shutdown().await;
     functions.shutdown();
     engine
         .shutdown()
