@@ -255,7 +255,8 @@ class LineageReader:
 
     A shard is started (at `start`, TRIM_HORIZON by default) once its parent has been read
     to its end (NextShardIterator absent) or is no longer listed; each `poll()` returns the
-    records that arrived since the previous poll, and `records` holds all of them.
+    records that arrived since the previous poll, and `records` holds all of them. Like the
+    KCL, it restarts a shard at TRIM_HORIZON when its position has been trimmed.
     """
 
     def __init__(self, streams, arn: str, start: str = "TRIM_HORIZON"):
@@ -265,6 +266,7 @@ class LineageReader:
         self.iterators: dict[str, str] = {}
         self.finished: set[str] = set()
         self.records: list[dict] = []
+        self.restarts = 0  # TRIM_HORIZON restarts after TrimmedDataAccessException
 
     def poll(self) -> list[dict]:
         """Reads every readable shard as far as it goes; returns the new records."""
@@ -279,9 +281,18 @@ class LineageReader:
                 parent = shard.get("ParentShardId")
                 if sid in self.finished or (parent in listed and parent not in self.finished):
                     continue
-                if sid not in self.iterators:
-                    self.iterators[sid] = shard_iterator(self.streams, self.arn, sid, self.start)
-                records, nxt = drain(self.streams, self.iterators[sid])
+                try:
+                    if sid not in self.iterators:
+                        self.iterators[sid] = shard_iterator(self.streams, self.arn, sid, self.start)
+                    records, nxt = drain(self.streams, self.iterators[sid])
+                except ClientError as e:
+                    # records trimmed under our feet (short retention): restart at the horizon
+                    if error_code(e) != "TrimmedDataAccessException" or self.restarts >= 100:
+                        raise
+                    self.restarts += 1
+                    self.iterators[sid] = shard_iterator(self.streams, self.arn, sid, "TRIM_HORIZON")
+                    progressed = True
+                    continue
                 new += records
                 if nxt is None:
                     self.finished.add(sid)
