@@ -57,20 +57,27 @@ async fn unknown_operation_matches_dynamodb_local() {
         );
         assert_eq!(a.json["message"], "An unknown operation was requested.");
     }
-    // Streams shares the port; its operations are not served yet.
-    let resp = client
-        .post(server.url())
-        .header("x-amz-target", "DynamoDBStreams_20120810.ListStreams")
-        .header("authorization", FAKE_AUTH)
-        .body("{}")
-        .send()
-        .await
-        .expect("send");
-    let a = Answer::from(resp).await;
-    assert_eq!(
-        a.error_type(),
-        "com.amazon.coral.service#UnknownOperationException"
-    );
+    // Streams shares the port: its operations are served, unknown ones are not.
+    for (op, status) in [("ListStreams", 200), ("ListShards", 400)] {
+        let resp = client
+            .post(server.url())
+            .header("x-amz-target", format!("DynamoDBStreams_20120810.{op}"))
+            .header("authorization", FAKE_AUTH)
+            .body("{}")
+            .send()
+            .await
+            .expect("send");
+        let a = Answer::from(resp).await;
+        assert_eq!(a.status, status, "{op}");
+        if status == 400 {
+            assert_eq!(
+                a.error_type(),
+                "com.amazon.coral.service#UnknownOperationException"
+            );
+        } else {
+            assert_eq!(a.json["Streams"], serde_json::json!([]));
+        }
+    }
     server.stop().await;
 }
 
