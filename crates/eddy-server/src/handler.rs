@@ -166,7 +166,8 @@ async fn serve(
                 .map_err(|e| check_syntax(json).err().unwrap_or(e)),
             Err(e) => Err(e),
         },
-        Service::UnknownOperation => Err(service::unknown_operation()),
+        Service::Eddy("GetFunctionLogs") => function_logs(state, &body),
+        Service::Eddy(_) | Service::UnknownOperation => Err(service::unknown_operation()),
         Service::UnsupportedContentType => Err(ApiError::UnknownOperation(format!(
             "Unsupported Content-Type '{}': use application/x-amz-json-1.0",
             parts
@@ -328,4 +329,29 @@ mod tests {
         let p: Box<dyn std::any::Any + Send> = Box::new(7u8);
         assert_eq!(panic_message(p.as_ref()), "<non-string panic payload>");
     }
+}
+
+/// `Eddy.GetFunctionLogs` (used by `eddy logs`): `{"FunctionName", "After"?, "Limit"?}` →
+/// `{"Lines": [...], "Next": position}`; a follower passes `Next` back as `After`.
+fn function_logs(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+        ApiError::Serialization("Start of structure or map found where not expected.".into())
+    })?;
+    let name = v
+        .get("FunctionName")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| ApiError::validation("FunctionName is required"))?;
+    let not_found = || ApiError::ResourceNotFound(format!("Function not found: {name}"));
+    let functions = state.functions.as_ref().ok_or_else(not_found)?;
+    let arn = functions.function_arn(name).ok_or_else(not_found)?;
+    // `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`
+    let name = arn.split(':').nth(6).unwrap_or(name);
+    let after = v.get("After").and_then(serde_json::Value::as_u64);
+    let limit = v
+        .get("Limit")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(1000)
+        .clamp(1, 10_000);
+    let (lines, next) = functions.logs(name).since(after, limit as usize);
+    Ok(serde_json::to_vec(&serde_json::json!({"Lines": lines, "Next": next})).unwrap_or_default())
 }

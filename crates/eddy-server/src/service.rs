@@ -15,6 +15,8 @@ use eddy_types::ApiError;
 pub const DYNAMODB_PREFIX: &str = "DynamoDB_20120810";
 /// Target prefix of the DynamoDB Streams API (same JSON protocol, same port).
 pub const STREAMS_PREFIX: &str = "DynamoDBStreams_20120810";
+/// Target prefix of eddy's own operations (e.g. `Eddy.GetFunctionLogs` for `eddy logs`).
+pub const EDDY_PREFIX: &str = "Eddy";
 /// Path prefix of the Lambda REST API (event source mappings, functions, invoke).
 pub const LAMBDA_PREFIX: &str = "/2015-03-31/";
 /// Other Lambda API versions in use: PutFunctionConcurrency / DeleteFunctionConcurrency
@@ -31,6 +33,8 @@ pub enum Service<'a> {
     DynamoDb(&'static str),
     /// `POST /` with `X-Amz-Target: DynamoDBStreams_20120810.<Op>`.
     Streams(&'a str),
+    /// `POST /` with `X-Amz-Target: Eddy.<Op>`: eddy's own operations (function logs).
+    Eddy(&'a str),
     /// `/2015-03-31/...` Lambda REST API (method and path decide the operation).
     Lambda,
     /// `POST /` form-encoded with `Action=...` (SNS query protocol).
@@ -83,6 +87,7 @@ impl<'a> Service<'a> {
                 dynamodb_operation(op).map_or(Self::UnknownOperation, Self::DynamoDb)
             }
             Some((STREAMS_PREFIX, op)) => Self::Streams(op),
+            Some((EDDY_PREFIX, op)) => Self::Eddy(op),
             _ => Self::UnknownOperation,
         }
     }
@@ -91,7 +96,7 @@ impl<'a> Service<'a> {
     pub fn op_name(&self) -> &'a str {
         match self {
             Self::DynamoDb(op) => op,
-            Self::Streams(op) => op,
+            Self::Streams(op) | Self::Eddy(op) => op,
             Self::Lambda => "Lambda",
             Self::Sns => "Sns",
             Self::HealthCheck => "HealthCheck",

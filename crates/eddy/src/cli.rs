@@ -25,6 +25,31 @@ pub enum Command {
     Serve(ServeArgs),
     /// Follow a table's stream and print its records as they arrive (Ctrl-C to stop).
     Tail(TailArgs),
+    /// Print a function's recent output (stdout and stderr of its processes).
+    Logs(LogsArgs),
+}
+
+/// `eddy logs` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogsArgs {
+    /// Function name or ARN.
+    pub function: String,
+
+    /// URL of the eddy endpoint; plain HTTP.
+    #[arg(long, env = "EDDY_ENDPOINT", default_value = "http://127.0.0.1:8000", value_parser = parse_endpoint)]
+    pub endpoint: String,
+
+    /// Region named in the request signature.
+    #[arg(long, env = "EDDY_REGION", default_value = "us-east-1", value_parser = parse_region)]
+    pub region: String,
+
+    /// Keep printing new lines as they are written (Ctrl-C to stop).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+
+    /// How many recent lines to print first.
+    #[arg(long, default_value_t = 100)]
+    pub lines: u64,
 }
 
 /// `eddy serve` options.

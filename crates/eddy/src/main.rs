@@ -51,5 +51,6 @@ fn main() -> ExitCode {
             }
         }
         cli::Command::Tail(args) => tail::run(args),
+        cli::Command::Logs(args) => tail::logs(args),
     }
 }

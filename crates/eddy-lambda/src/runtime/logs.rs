@@ -27,6 +27,8 @@ pub struct FunctionLog {
 struct Ring {
     lines: VecDeque<String>,
     bytes: usize,
+    /// Lines ever pushed: the position after the newest line.
+    total: u64,
 }
 
 impl Default for FunctionLog {
@@ -44,6 +46,7 @@ impl FunctionLog {
         let _ = self.feed.send(line.clone());
         let mut ring = self.ring.lock();
         ring.bytes += line.len() + 1;
+        ring.total += 1;
         ring.lines.push_back(line);
         while ring.bytes > RING_BYTES {
             match ring.lines.pop_front() {
@@ -58,6 +61,23 @@ impl FunctionLog {
         let ring = self.ring.lock();
         let skip = ring.lines.len().saturating_sub(max);
         ring.lines.iter().skip(skip).cloned().collect()
+    }
+
+    /// Lines from position `after` on (at most `max`, oldest first; the most recent `max`
+    /// when `after` is `None`), and the position after the last one returned. Positions
+    /// count every line ever pushed, so a follower polling with the returned position
+    /// neither misses nor repeats lines still in the ring.
+    pub fn since(&self, after: Option<u64>, max: usize) -> (Vec<String>, u64) {
+        let ring = self.ring.lock();
+        let first = ring.total - ring.lines.len() as u64;
+        let from = match after {
+            Some(a) => a.clamp(first, ring.total),
+            None => ring.total.saturating_sub(max as u64).max(first),
+        };
+        let skip = (from - first) as usize;
+        let lines: Vec<String> = ring.lines.iter().skip(skip).take(max).cloned().collect();
+        let next = from + lines.len() as u64;
+        (lines, next)
     }
 
     /// New lines from now on.
@@ -110,6 +130,25 @@ pub fn tail(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn followers_read_by_position_without_gaps_or_repeats() {
+        let log = FunctionLog::default();
+        for i in 0..5 {
+            log.push(format!("l{i}"));
+        }
+        assert_eq!(log.since(None, 2), (vec!["l3".into(), "l4".into()], 5));
+        assert_eq!(log.since(Some(1), 2), (vec!["l1".into(), "l2".into()], 3));
+        assert_eq!(log.since(Some(5), 10), (vec![], 5));
+        log.push("l5".into());
+        assert_eq!(log.since(Some(5), 10), (vec!["l5".into()], 6));
+        // Lines already dropped from the ring are skipped, not repeated.
+        let big = "x".repeat(RING_BYTES / 2);
+        log.push(big.clone());
+        log.push(big.clone());
+        let (lines, next) = log.since(Some(0), 10);
+        assert_eq!((lines.len(), next), (1, 8));
+    }
 
     #[test]
     fn ring_is_bounded_and_ordered() {

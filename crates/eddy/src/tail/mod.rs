@@ -16,6 +16,7 @@ mod client;
 mod follow;
 mod format;
 mod lineage;
+mod logs;
 mod sigv4;
 mod wire;
 
@@ -24,6 +25,8 @@ use client::Error;
 use serde_json::value::RawValue;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+
+pub use logs::run as logs;
 
 /// Runs `eddy tail`; the process exit code.
 pub fn run(args: TailArgs) -> ExitCode {
@@ -54,7 +57,7 @@ pub fn run(args: TailArgs) -> ExitCode {
 }
 
 /// Resolves on Ctrl-C or SIGTERM (never, if the handlers cannot be installed).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
