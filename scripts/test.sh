@@ -5,7 +5,7 @@
 #   1. cargo fmt --all --check
 #   2. cargo clippy --workspace --all-targets -- -D warnings
 #   3. cargo nextest run --workspace + cargo test --doc --workspace (or cargo test --workspace)
-#   4. cargo build -p eddy                      (the binary the Python suites start)
+#   4. cargo build -p eddy -p eddy-example-rust-trigger (binaries the Python suites run)
 #   5. DynamoDB Local on 127.0.0.1:8001          (../shared/tools/dynamodb-local.sh)
 #   6. pytest tests/python                       (smoke, durability, differential)
 # and prints a summary. Every step runs even when an earlier one failed (except that the
@@ -91,7 +91,7 @@ if [ -n "${EDDY_BIN:-}" ]; then
   [ -x "$EDDY_BIN" ] || { echo "EDDY_BIN=$EDDY_BIN is not an executable" >&2; have_bin=0; }
   record "eddy binary (EDDY_BIN)" "$([ $have_bin = 1 ] && echo ok || echo FAIL)" 0
 else
-  step "cargo build -p eddy" cargo build -p eddy || have_bin=0
+  step "cargo build -p eddy" cargo build -p eddy -p eddy-example-rust-trigger || have_bin=0
   export EDDY_BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/eddy"
 fi
 

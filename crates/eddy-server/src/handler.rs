@@ -38,6 +38,9 @@ pub struct AppState {
     pub config: ServerConfig,
 }
 
+/// Largest Lambda request body (CreateFunction with a 50 MB zip, base64 in JSON).
+const LAMBDA_MAX_BODY_BYTES: usize = 70 * 1024 * 1024;
+
 /// axum entry point (installed as the router's fallback, so it sees every request).
 pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response<Body> {
     let id = RequestId::next();
@@ -108,12 +111,16 @@ async fn serve(
         _ => {}
     }
 
-    let body = match read_limited(body, &parts.headers, state.config.max_body_bytes).await {
+    // Lambda accepts function zips of up to 50 MB (about 70 MB once base64 in JSON).
+    let limit = match service {
+        Service::Lambda => state.config.max_body_bytes.max(LAMBDA_MAX_BODY_BYTES),
+        _ => state.config.max_body_bytes,
+    };
+    let body = match read_limited(body, &parts.headers, limit).await {
         Ok(b) => b,
         Err(BodyError::TooLarge(seen)) => {
             let err = ApiError::RequestEntityTooLarge(format!(
-                "Request body of {seen} bytes exceeds the maximum request size of {} bytes",
-                state.config.max_body_bytes
+                "Request body of {seen} bytes exceeds the maximum request size of {limit} bytes"
             ));
             tracing::info!(size = seen, "request body too large");
             return response::error(&err, id);
@@ -278,6 +285,31 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     }
 }
 
+/// `Eddy.GetFunctionLogs` (used by `eddy logs`): `{"FunctionName", "After"?, "Limit"?}` →
+/// `{"Lines": [...], "Next": position}`; a follower passes `Next` back as `After`.
+fn function_logs(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+        ApiError::Serialization("Start of structure or map found where not expected.".into())
+    })?;
+    let name = v
+        .get("FunctionName")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| ApiError::validation("FunctionName is required"))?;
+    let not_found = || ApiError::ResourceNotFound(format!("Function not found: {name}"));
+    let functions = state.functions.as_ref().ok_or_else(not_found)?;
+    let arn = functions.function_arn(name).ok_or_else(not_found)?;
+    // `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`
+    let name = arn.split(':').nth(6).unwrap_or(name);
+    let after = v.get("After").and_then(serde_json::Value::as_u64);
+    let limit = v
+        .get("Limit")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(1000)
+        .clamp(1, 10_000);
+    let (lines, next) = functions.logs(name).since(after, limit as usize);
+    Ok(serde_json::to_vec(&serde_json::json!({"Lines": lines, "Next": next})).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,29 +361,4 @@ mod tests {
         let p: Box<dyn std::any::Any + Send> = Box::new(7u8);
         assert_eq!(panic_message(p.as_ref()), "<non-string panic payload>");
     }
-}
-
-/// `Eddy.GetFunctionLogs` (used by `eddy logs`): `{"FunctionName", "After"?, "Limit"?}` →
-/// `{"Lines": [...], "Next": position}`; a follower passes `Next` back as `After`.
-fn function_logs(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
-        ApiError::Serialization("Start of structure or map found where not expected.".into())
-    })?;
-    let name = v
-        .get("FunctionName")
-        .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| ApiError::validation("FunctionName is required"))?;
-    let not_found = || ApiError::ResourceNotFound(format!("Function not found: {name}"));
-    let functions = state.functions.as_ref().ok_or_else(not_found)?;
-    let arn = functions.function_arn(name).ok_or_else(not_found)?;
-    // `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`
-    let name = arn.split(':').nth(6).unwrap_or(name);
-    let after = v.get("After").and_then(serde_json::Value::as_u64);
-    let limit = v
-        .get("Limit")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(1000)
-        .clamp(1, 10_000);
-    let (lines, next) = functions.logs(name).since(after, limit as usize);
-    Ok(serde_json::to_vec(&serde_json::json!({"Lines": lines, "Next": next})).unwrap_or_default())
 }
