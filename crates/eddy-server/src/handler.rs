@@ -32,6 +32,8 @@ pub struct AppState {
     pub functions: Option<Arc<eddy_lambda::Functions>>,
     /// Event source mappings, when this server hosts them.
     pub triggers: Option<Arc<eddy_triggers::Triggers>>,
+    /// SQS-compatible queues, when this server hosts them.
+    pub sqs: Option<Arc<eddy_sqs::Queues>>,
     /// SigV4 checker (holds the credentials and the signing-key cache).
     pub verifier: Verifier,
     /// Static settings.
@@ -174,6 +176,10 @@ async fn serve(
             Err(e) => Err(e),
         },
         Service::Eddy("GetFunctionLogs") => function_logs(state, &body),
+        Service::Sqs(op) => match &state.sqs {
+            Some(queues) => return response::sqs(queues.handle(op, &body).await, id),
+            None => Err(service::unknown_operation()),
+        },
         Service::Eddy(_) | Service::UnknownOperation => Err(service::unknown_operation()),
         Service::UnsupportedContentType => Err(ApiError::UnknownOperation(format!(
             "Unsupported Content-Type '{}': use application/x-amz-json-1.0",

@@ -20,6 +20,8 @@ pub mod sigv4;
 pub use config::{Credential, Credentials, CredentialsError, DEFAULT_MAX_BODY_BYTES, ServerConfig};
 /// The function service, re-exported so the binary wires it without its own dependency.
 pub use eddy_lambda;
+/// SQS-compatible queues, re-exported for the same reason.
+pub use eddy_sqs;
 /// Event source mappings, re-exported for the same reason.
 pub use eddy_triggers;
 
@@ -31,6 +33,8 @@ pub struct Services {
     /// Event source mappings (`/2015-03-31/event-source-mappings...`) and their
     /// `/metrics`.
     pub triggers: Option<Arc<eddy_triggers::Triggers>>,
+    /// SQS-compatible queues (`X-Amz-Target: AmazonSQS.*`).
+    pub sqs: Option<Arc<eddy_sqs::Queues>>,
 }
 
 use axum::Router;
@@ -66,7 +70,7 @@ pub async fn run_with_functions(
 ) -> std::io::Result<()> {
     let services = Services {
         functions,
-        triggers: None,
+        ..Services::default()
     };
     run_with_services(listener, engine, services, config, shutdown).await
 }
@@ -97,6 +101,7 @@ pub async fn run_with_services(
         engine,
         functions: services.functions,
         triggers: services.triggers,
+        sqs: services.sqs,
         verifier,
         config,
     });

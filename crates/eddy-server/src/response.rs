@@ -101,6 +101,22 @@ pub fn lambda(resp: eddy_lambda::RestResponse, request_id: &RequestId) -> Respon
     out
 }
 
+/// Renders an SQS answer (status, content type, `x-amzn-query-error` on errors) with
+/// the request id.
+pub fn sqs(resp: eddy_sqs::SqsResponse, request_id: &RequestId) -> Response<Body> {
+    let mut out = Response::new(Body::from(resp.body));
+    *out.status_mut() =
+        StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = out.headers_mut();
+    for (name, value) in resp.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    h.insert("x-amzn-requestid", request_id.header_value());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,8 @@ pub const DYNAMODB_PREFIX: &str = "DynamoDB_20120810";
 pub const STREAMS_PREFIX: &str = "DynamoDBStreams_20120810";
 /// Target prefix of eddy's own operations (e.g. `Eddy.GetFunctionLogs` for `eddy logs`).
 pub const EDDY_PREFIX: &str = "Eddy";
+/// Target prefix of the SQS API (AWS JSON 1.0, signing name `sqs`).
+pub const SQS_PREFIX: &str = "AmazonSQS";
 /// Path prefix of the Lambda REST API (event source mappings, functions, invoke).
 pub const LAMBDA_PREFIX: &str = "/2015-03-31/";
 /// Other Lambda API versions in use: PutFunctionConcurrency / DeleteFunctionConcurrency
@@ -33,6 +35,8 @@ pub enum Service<'a> {
     DynamoDb(&'static str),
     /// `POST /` with `X-Amz-Target: DynamoDBStreams_20120810.<Op>`.
     Streams(&'a str),
+    /// `POST /` with `X-Amz-Target: AmazonSQS.<Op>` (SQS, AWS JSON 1.0).
+    Sqs(&'a str),
     /// `POST /` with `X-Amz-Target: Eddy.<Op>`: eddy's own operations (function logs).
     Eddy(&'a str),
     /// `/2015-03-31/...` Lambda REST API (method and path decide the operation).
@@ -88,6 +92,7 @@ impl<'a> Service<'a> {
             }
             Some((STREAMS_PREFIX, op)) => Self::Streams(op),
             Some((EDDY_PREFIX, op)) => Self::Eddy(op),
+            Some((SQS_PREFIX, op)) => Self::Sqs(op),
             _ => Self::UnknownOperation,
         }
     }
@@ -96,7 +101,7 @@ impl<'a> Service<'a> {
     pub fn op_name(&self) -> &'a str {
         match self {
             Self::DynamoDb(op) => op,
-            Self::Streams(op) | Self::Eddy(op) => op,
+            Self::Streams(op) | Self::Eddy(op) | Self::Sqs(op) => op,
             Self::Lambda => "Lambda",
             Self::Sns => "Sns",
             Self::HealthCheck => "HealthCheck",
@@ -226,6 +231,14 @@ mod tests {
         assert_eq!(
             Service::classify(&Method::POST, "/", &h),
             Service::DynamoDb("PutItem")
+        );
+        let h = headers(&[
+            ("x-amz-target", "AmazonSQS.SendMessage"),
+            ("content-type", "application/x-amz-json-1.0"),
+        ]);
+        assert_eq!(
+            Service::classify(&Method::POST, "/", &h),
+            Service::Sqs("SendMessage")
         );
         let h = headers(&[("x-amz-target", "DynamoDBStreams_20120810.ListStreams")]);
         assert_eq!(

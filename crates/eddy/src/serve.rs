@@ -9,6 +9,7 @@
 use crate::cli::ServeArgs;
 use eddy_engine::{Engine, EngineConfig, StreamConfig};
 use eddy_server::eddy_lambda::{Functions, FunctionsConfig};
+use eddy_server::eddy_sqs::{Queues, SqsConfig};
 use eddy_server::eddy_triggers::{LogOnlyDestination, TriggerConfig, Triggers};
 use eddy_server::{Credentials, ServerConfig, Services};
 use eddy_storage::Storage;
@@ -56,6 +57,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot open the engine: {e}"))?;
 
     let functions = open_functions(&args, &engine, local)?;
+    let sqs_config = SqsConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        endpoint_url: endpoint_url(local),
+        ..SqsConfig::default()
+    };
+    let queues = Queues::open(engine.storage().clone(), sqs_config)
+        .await
+        .map_err(|e| format!("cannot open the queues: {e}"))?;
     let invoker = Arc::new(crate::triggers::FunctionsInvoker(functions.clone()));
     let trigger_config = TriggerConfig {
         region: args.region.clone(),
@@ -103,6 +113,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let services = Services {
         functions: Some(functions.clone()),
         triggers: Some(triggers.clone()),
+        sqs: Some(queues.clone()),
     };
     let mut server = tokio::spawn(eddy_server::run_with_services(
         listener,
@@ -130,6 +141,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     // storage closes: none can write through eddy after.
     triggers.shutdown().await;
     functions.shutdown();
+    queues.shutdown().await;
     engine
         .shutdown()
         .await
@@ -145,6 +157,20 @@ fn open_functions(
     engine: &Engine,
     local: SocketAddr,
 ) -> Result<Arc<Functions>, String> {
+    let config = FunctionsConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        code_dir: (!args.in_memory).then(|| args.data_dir.join("functions")),
+        endpoint_url: endpoint_url(local),
+        ..FunctionsConfig::default()
+    };
+    Functions::open(engine.storage().clone(), config)
+        .map_err(|e| format!("cannot open the function store: {e}"))
+}
+
+/// eddy's own URL as clients on this machine reach it (a wildcard bind address becomes
+/// loopback): functions' `AWS_ENDPOINT_URL` and the base of queue URLs.
+fn endpoint_url(local: SocketAddr) -> String {
     let mut reachable = local;
     if reachable.ip().is_unspecified() {
         let loopback: std::net::IpAddr = if reachable.is_ipv6() {
@@ -154,15 +180,7 @@ fn open_functions(
         };
         reachable.set_ip(loopback);
     }
-    let config = FunctionsConfig {
-        region: args.region.clone(),
-        account_id: args.account_id.clone(),
-        code_dir: (!args.in_memory).then(|| args.data_dir.join("functions")),
-        endpoint_url: format!("http://{reachable}"),
-        ..FunctionsConfig::default()
-    };
-    Functions::open(engine.storage().clone(), config)
-        .map_err(|e| format!("cannot open the function store: {e}"))
+    format!("http://{reachable}")
 }
 
 fn open_storage(args: &ServeArgs) -> Result<Arc<dyn Storage>, String> {
