@@ -398,6 +398,24 @@ def test_acknowledged_messages_survive_kill_9(tmp_path):
         server.close()
 
 
+def test_sigterm_ends_long_polls_promptly():
+    server = Eddy()
+    try:
+        c = sqs_client(server.endpoint)
+        url = c.create_queue(QueueName="idle")["QueueUrl"]
+        result = {}
+        poll = threading.Thread(target=lambda: result.update(c.receive_message(QueueUrl=url, WaitTimeSeconds=20)))
+        poll.start()
+        time.sleep(0.5)
+        start = time.monotonic()
+        assert server.terminate() == 0
+        assert time.monotonic() - start < 5
+        poll.join(5)
+        assert not poll.is_alive() and "Messages" not in result
+    finally:
+        server.close()
+
+
 @pytest.mark.skipif(shutil.which("aws") is None, reason="aws CLI not installed")
 def test_aws_cli(eddy):
     env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="dummy", AWS_DEFAULT_REGION=REGION)

@@ -110,6 +110,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let shutdown = async move {
         let _ = first.wait_for(|n| *n >= 1).await;
     };
+    // Long polls (up to 20 s) would hold up the drain: end them at the first signal.
+    let mut polls_end = signals.clone();
+    let polled = queues.clone();
+    tokio::spawn(async move {
+        if polls_end.wait_for(|n| *n >= 1).await.is_ok() {
+            polled.shutdown().await;
+        }
+    });
     let services = Services {
         functions: Some(functions.clone()),
         triggers: Some(triggers.clone()),
