@@ -34,6 +34,8 @@ pub struct AppState {
     pub triggers: Option<Arc<eddy_triggers::Triggers>>,
     /// SQS-compatible queues, when this server hosts them.
     pub sqs: Option<Arc<eddy_sqs::Queues>>,
+    /// SNS-compatible notifications, when this server hosts them.
+    pub sns: Option<Arc<eddy_sns::Sns>>,
     /// SigV4 checker (holds the credentials and the signing-key cache).
     pub verifier: Verifier,
     /// Static settings.
@@ -82,6 +84,19 @@ async fn serve(
     service: Service<'_>,
     id: &RequestId,
 ) -> Response<Body> {
+    // SNS subscribers fetch the SubscribeURL, UnsubscribeURL and signing certificate with
+    // plain unauthenticated GETs, as they would from AWS.
+    if matches!(service, Service::HealthCheck | Service::NotFound)
+        && parts.method == axum::http::Method::GET
+        && let Some(sns) = &state.sns
+        && eddy_sns::Sns::is_public_get(parts.uri.path(), parts.uri.query().unwrap_or(""))
+    {
+        let query = parts.uri.query().unwrap_or("");
+        let resp = sns
+            .handle_public_get(parts.uri.path(), query, id.as_str())
+            .await;
+        return response::sns(resp, id);
+    }
     match service {
         Service::HealthCheck => {
             // DynamoDB Local answers `GET /` with this 400; health checks key on it.
@@ -94,6 +109,9 @@ async fn serve(
             let mut text = String::new();
             if let Some(t) = &state.triggers {
                 text.push_str(&t.metrics_text().await);
+            }
+            if let Some(sns) = &state.sns {
+                text.push_str(&sns.metrics_text());
             }
             let mut resp = Response::new(Body::from(text));
             resp.headers_mut().insert(
@@ -234,8 +252,13 @@ async fn serve(
             );
             return resp;
         }
-        // The SNS query protocol (and its XML renderer) arrive with the notifications issue.
-        Service::Sns => Err(service::unknown_operation()),
+        Service::Sns => match &state.sns {
+            Some(sns) => {
+                let query = parts.uri.query().unwrap_or("");
+                return response::sns(sns.handle(query, &body, id.as_str()).await, id);
+            }
+            None => Err(service::unknown_operation()),
+        },
         Service::HealthCheck | Service::Metrics | Service::NotFound => {
             Err(service::unknown_operation())
         }

@@ -20,6 +20,8 @@ pub mod sigv4;
 pub use config::{Credential, Credentials, CredentialsError, DEFAULT_MAX_BODY_BYTES, ServerConfig};
 /// The function service, re-exported so the binary wires it without its own dependency.
 pub use eddy_lambda;
+/// SNS-compatible notifications, re-exported for the same reason.
+pub use eddy_sns;
 /// SQS-compatible queues, re-exported for the same reason.
 pub use eddy_sqs;
 /// Event source mappings, re-exported for the same reason.
@@ -35,6 +37,9 @@ pub struct Services {
     pub triggers: Option<Arc<eddy_triggers::Triggers>>,
     /// SQS-compatible queues (`X-Amz-Target: AmazonSQS.*`).
     pub sqs: Option<Arc<eddy_sqs::Queues>>,
+    /// SNS-compatible notifications (form-encoded `Action=...` on `POST /`, the
+    /// SubscribeURL/UnsubscribeURL GETs and the signing certificate) and their `/metrics`.
+    pub sns: Option<Arc<eddy_sns::Sns>>,
 }
 
 use axum::Router;
@@ -102,6 +107,7 @@ pub async fn run_with_services(
         functions: services.functions,
         triggers: services.triggers,
         sqs: services.sqs,
+        sns: services.sns,
         verifier,
         config,
     });

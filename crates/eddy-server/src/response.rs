@@ -117,6 +117,20 @@ pub fn sqs(resp: eddy_sqs::SqsResponse, request_id: &RequestId) -> Response<Body
     out
 }
 
+/// Renders an SNS answer (XML body, status, content type) with the request id.
+pub fn sns(resp: eddy_sns::SnsResponse, request_id: &RequestId) -> Response<Body> {
+    let mut out = Response::new(Body::from(resp.body));
+    *out.status_mut() =
+        StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = out.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(resp.content_type),
+    );
+    h.insert("x-amzn-requestid", request_id.header_value());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// records are byte-compatible with AWS.
     #[arg(long, env = "EDDY_STREAM_IDENTITY")]
     pub stream_identity: bool,
+
+    /// Notification (SNS) delivery settings.
+    #[command(flatten)]
+    pub sns: Box<crate::sns::SnsArgs>,
 }
 
 /// `eddy tail` options.

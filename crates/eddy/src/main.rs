@@ -6,6 +6,7 @@
 mod cli;
 mod logging;
 mod serve;
+mod sns;
 mod tail;
 mod triggers;
 

@@ -66,6 +66,16 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let queues = Queues::open(engine.storage().clone(), sqs_config)
         .await
         .map_err(|e| format!("cannot open the queues: {e}"))?;
+    let sns = crate::sns::open(
+        &args.sns,
+        &args.region,
+        &args.account_id,
+        endpoint_url(local),
+        engine.storage().clone(),
+        queues.clone(),
+        functions.clone(),
+    )
+    .await?;
     let invoker = Arc::new(crate::triggers::FunctionsInvoker(functions.clone()));
     let trigger_config = TriggerConfig {
         region: args.region.clone(),
@@ -122,6 +132,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         functions: Some(functions.clone()),
         triggers: Some(triggers.clone()),
         sqs: Some(queues.clone()),
+        sns: Some(sns.clone()),
     };
     let mut server = tokio::spawn(eddy_server::run_with_services(
         listener,
@@ -148,6 +159,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     // Pollers stop first (no new invocations), then function processes die before
     // storage closes: none can write through eddy after.
     triggers.shutdown().await;
+    // Delivery workers stop before the queues and functions they deliver to; what they
+    // had not delivered stays in the outbox for the next start.
+    sns.shutdown().await;
     functions.shutdown();
     queues.shutdown().await;
     engine
