@@ -63,13 +63,14 @@ if [ -f "$DDB_LOCAL_SCRIPT" ]; then
   fi
 fi
 if ! command -v python3 >/dev/null; then apt_install python3 python3-pip; fi
-if ! python3 -c 'import boto3, pytest' 2>/dev/null || ! command -v aws >/dev/null; then
-  echo "==> installing boto3 awscli pytest"
+# aiosmtpd: the real SMTP server the SNS e-mail tests deliver to.
+if ! python3 -c 'import boto3, pytest, aiosmtpd' 2>/dev/null || ! command -v aws >/dev/null; then
+  echo "==> installing boto3 awscli pytest aiosmtpd"
   python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
   pip_flags=(--quiet --disable-pip-version-check)
   [ "$(id -u)" = 0 ] && pip_flags+=(--root-user-action=ignore)
-  python3 -m pip install "${pip_flags[@]}" boto3 awscli pytest 2>/dev/null ||
-    python3 -m pip install "${pip_flags[@]}" --break-system-packages boto3 awscli pytest
+  python3 -m pip install "${pip_flags[@]}" boto3 awscli pytest aiosmtpd 2>/dev/null ||
+    python3 -m pip install "${pip_flags[@]}" --break-system-packages boto3 awscli pytest aiosmtpd
 fi
 
 # --- Rust ---------------------------------------------------------------------------------
