@@ -67,7 +67,7 @@ class Receiver:
         self.requests: list[Request] = []
         self.statuses = list(statuses or []) if not callable(statuses) else statuses
         self.delay = delay
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
