@@ -282,7 +282,7 @@ impl Streams {
         let mut next = self.next_seq.lock();
         let streams = self.streams.read();
         let mut max = None;
-        for mut r in records {
+        for r in records {
             let open = streams
                 .get(&r.stream_id)
                 .is_some_and(|s| s.read().status == StreamStatus::Enabled);
@@ -291,7 +291,6 @@ impl Streams {
             }
             let n = *next;
             *next += 1;
-            r.set_sequence(n);
             batch.put(STREAM_RECORDS, record_key(r.stream_id, n), r.value);
             max = Some(n);
         }

@@ -8,7 +8,7 @@
 //! passes a record whose batch is still being applied.
 
 use super::meta::{ShardMeta, StreamMeta, StreamStatus, ViewType};
-use super::record::{created_ms, wire_len, write_wire};
+use super::record::{created_ms, write_wire};
 use super::{STREAM_RECORDS, key_seq, record_key};
 use crate::Engine;
 use eddy_storage::KeyRange;
@@ -160,14 +160,17 @@ impl Engine {
             let mut bytes = 0;
             let mut capped = false;
             for (k, v) in &page {
-                let len = wire_len(v, region);
+                let seq = key_seq(k);
+                let mut json = Vec::with_capacity(2 * v.len() + 256);
+                if write_wire(&mut json, v, stream_id, seq, region).is_none() {
+                    tracing::error!(stream_id, seq, "corrupt stream record skipped");
+                    continue;
+                }
+                let len = json.len();
                 if !batch.records.is_empty() && bytes + len > max_bytes {
                     capped = true;
                     break;
                 }
-                let mut json = Vec::with_capacity(len);
-                write_wire(&mut json, v, region);
-                let seq = key_seq(k);
                 batch.records.push(StreamRecord {
                     seq,
                     created_ms: created_ms(v),

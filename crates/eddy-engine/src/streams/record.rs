@@ -1,17 +1,26 @@
-//! Stream records: built by the write path, stored pre-rendered, served by GetRecords.
+//! Stream records: built by the write path in a compact binary form, rendered to the
+//! wire JSON when read.
 //!
-//! A record is rendered to its wire JSON once, when the write is staged, so GetRecords
-//! only concatenates stored bytes. Two parts are not known then and are spliced in:
-//! - the sequence number, assigned under the sequencer lock just before the batch is
-//!   submitted: the JSON holds a fixed-width placeholder that is overwritten in place;
-//! - `awsRegion`, the region of the node *serving* the read, prepended at read time.
+//! Why binary: the record is written in the same batch as the item, so its size is paid
+//! on every write (journal bytes, fsync, compaction) while GetRecords reads it once or
+//! twice. The item codec's encoding of the images is about half the size of their JSON,
+//! and the fields derivable at read time are not stored at all: the sequence number and
+//! stream id (in the key), the eventID (a bijection of both), `awsRegion` (the serving
+//! node's region) and the constant members.
 //!
-//! Stored value: `created_ms (i64 BE)` + the JSON object without its opening brace.
+//! Stored value (format 1):
+//! `created_ms i64 BE | 1 | event u8 (1 INSERT, 2 MODIFY, 3 REMOVE) | view u8 | identity u8
+//! (0 none, 1 service, 2 user) | SizeBytes u32 BE | [user: u16 BE length + principal] |
+//! keys, NewImage, OldImage: each u8 present flag, then u32 BE length + encoded item`.
 
 use super::meta::{ViewType, seq_to_wire};
 use eddy_types::Item;
+use eddy_types::codec::{decode_item, encode_item};
 use eddy_types::size::item_size;
 use std::io::Write;
+
+/// Format byte of the stored record layout.
+const FORMAT: u8 = 1;
 
 /// Who made a change, when it is not an anonymous client write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,28 +31,13 @@ pub enum Identity {
     User(String),
 }
 
-/// A record rendered except for its sequence number.
+/// A record ready to be numbered and stored.
 #[derive(Debug)]
 pub struct PendingRecord {
     /// The stream it belongs to.
     pub stream_id: u64,
-    /// The stored value, with a placeholder sequence number.
+    /// The stored value.
     pub value: Vec<u8>,
-    /// Byte offset of the sequence-number placeholder inside `value`.
-    seq_at: usize,
-    /// Byte offset of the eventID placeholder.
-    id_at: usize,
-}
-
-impl PendingRecord {
-    /// Writes the final sequence number, and the eventID derived from it, into the
-    /// record.
-    pub fn set_sequence(&mut self, seq: u64) {
-        let wire = seq_to_wire(seq);
-        self.value[self.seq_at..self.seq_at + wire.len()].copy_from_slice(wire.as_bytes());
-        let id = event_id(self.stream_id, seq);
-        self.value[self.id_at..self.id_at + id.len()].copy_from_slice(id.as_bytes());
-    }
 }
 
 /// A 32-hex-digit eventID, unique because (stream, sequence number) is: the high half is
@@ -76,7 +70,15 @@ pub struct Change<'a> {
     pub new_size: Option<usize>,
 }
 
-/// Renders the record of `change` on a stream of `view` type, or `None` when the change
+const EVENTS: [&str; 3] = ["INSERT", "MODIFY", "REMOVE"];
+const VIEWS: [ViewType; 4] = [
+    ViewType::KeysOnly,
+    ViewType::NewImage,
+    ViewType::OldImage,
+    ViewType::NewAndOldImages,
+];
+
+/// Encodes the record of `change` on a stream of `view` type, or `None` when the change
 /// is not one (the item neither existed before nor after).
 pub fn render(
     stream_id: u64,
@@ -85,10 +87,10 @@ pub fn render(
     identity: Option<&Identity>,
     now_ms: i64,
 ) -> Option<PendingRecord> {
-    let name = match (change.old.is_some(), change.new.is_some()) {
-        (false, true) => "INSERT",
-        (true, true) => "MODIFY",
-        (true, false) => "REMOVE",
+    let event: u8 = match (change.old.is_some(), change.new.is_some()) {
+        (false, true) => 1,
+        (true, true) => 2,
+        (true, false) => 3,
         (false, false) => return None,
     };
     let new = change.new.filter(|_| view.new_image());
@@ -100,56 +102,39 @@ pub fn render(
     if old.is_some() {
         size += change.old_size.unwrap_or(0);
     }
-    let mut v = Vec::with_capacity(256 + 2 * change.new_size.unwrap_or(64));
+    let mut v =
+        Vec::with_capacity(64 + change.new_size.unwrap_or(32) + change.old_size.unwrap_or(0));
     v.extend_from_slice(&now_ms.to_be_bytes());
-    v.extend_from_slice(br#""eventID":""#);
-    let id_at = v.len();
-    v.extend_from_slice(&[b'0'; 32]);
-    let _ = write!(
-        v,
-        r#"","eventName":"{name}","eventVersion":"1.1","eventSource":"aws:dynamodb","dynamodb":{{"ApproximateCreationDateTime":{},"Keys":"#,
-        now_ms.div_euclid(1000)
-    );
-    write_item(&mut v, change.keys);
-    if let Some(item) = new {
-        v.extend_from_slice(br#","NewImage":"#);
-        write_item(&mut v, item);
+    let view_byte = VIEWS.iter().position(|x| *x == view).unwrap_or(0) as u8;
+    let id_byte = match identity {
+        None => 0,
+        Some(Identity::Service) => 1,
+        Some(Identity::User(_)) => 2,
+    };
+    v.extend_from_slice(&[FORMAT, event, view_byte, id_byte]);
+    v.extend_from_slice(&(size.min(u32::MAX as usize) as u32).to_be_bytes());
+    if let Some(Identity::User(p)) = identity {
+        let p = &p.as_bytes()[..p.len().min(u16::MAX as usize)];
+        v.extend_from_slice(&(p.len() as u16).to_be_bytes());
+        v.extend_from_slice(p);
     }
-    if let Some(item) = old {
-        v.extend_from_slice(br#","OldImage":"#);
-        write_item(&mut v, item);
-    }
-    v.extend_from_slice(br#","SequenceNumber":""#);
-    let seq_at = v.len();
-    v.extend_from_slice(seq_to_wire(0).as_bytes());
-    let _ = write!(
-        v,
-        r#"","SizeBytes":{size},"StreamViewType":"{}"}}"#,
-        view.as_str()
-    );
-    match identity {
-        None => {}
-        Some(Identity::Service) => v.extend_from_slice(
-            br#","userIdentity":{"Type":"Service","PrincipalId":"dynamodb.amazonaws.com"}"#,
-        ),
-        Some(Identity::User(p)) => {
-            v.extend_from_slice(br#","userIdentity":{"Type":"User","PrincipalId":"#);
-            let _ = serde_json::to_writer(&mut v, p);
-            v.push(b'}');
+    for part in [Some(change.keys), new, old] {
+        match part {
+            None => v.push(0),
+            Some(item) => {
+                v.push(1);
+                let at = v.len();
+                v.extend_from_slice(&[0; 4]);
+                encode_item(item, &mut v);
+                let len = (v.len() - at - 4) as u32;
+                v[at..at + 4].copy_from_slice(&len.to_be_bytes());
+            }
         }
     }
-    v.push(b'}');
     Some(PendingRecord {
         stream_id,
         value: v,
-        seq_at,
-        id_at,
     })
-}
-
-fn write_item(v: &mut Vec<u8>, item: &Item) {
-    // Items hold only validated attribute values; serialising them cannot fail.
-    let _ = serde_json::to_writer(&mut *v, item);
 }
 
 /// Creation time of a stored record (ms since the epoch).
@@ -160,17 +145,95 @@ pub fn created_ms(stored: &[u8]) -> i64 {
         .map_or(0, i64::from_be_bytes)
 }
 
-/// Appends the wire JSON of a stored record to `out`, naming `region` as its source.
-pub fn write_wire(out: &mut Vec<u8>, stored: &[u8], region: &str) {
-    out.extend_from_slice(br#"{"awsRegion":"#);
-    let _ = serde_json::to_writer(&mut *out, region);
-    out.push(b',');
-    out.extend_from_slice(stored.get(8..).unwrap_or(b"}"));
+/// A cursor over a stored record.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn item(&mut self) -> Option<Option<Item>> {
+        if self.u8()? == 0 {
+            return Some(None);
+        }
+        let len = u32::from_be_bytes(self.take(4)?.try_into().ok()?) as usize;
+        decode_item(self.take(len)?).ok().map(Some)
+    }
 }
 
-/// Size of a stored record on the wire (for GetRecords' 1 MB cap).
-pub fn wire_len(stored: &[u8], region: &str) -> usize {
-    stored.len() + region.len() + 16
+/// Appends the GetRecords JSON of the record stored as `stored` under (`stream_id`,
+/// `seq`), naming `region` as its source. `None` when the bytes are not a record (storage
+/// corruption; the caller reports it).
+pub fn write_wire(
+    out: &mut Vec<u8>,
+    stored: &[u8],
+    stream_id: u64,
+    seq: u64,
+    region: &str,
+) -> Option<()> {
+    let created = created_ms(stored);
+    let mut c = Cursor(stored.get(8..)?);
+    if c.u8()? != FORMAT {
+        return None;
+    }
+    let event = *EVENTS.get(usize::from(c.u8()?).checked_sub(1)?)?;
+    let view = *VIEWS.get(usize::from(c.u8()?))?;
+    let id_kind = c.u8()?;
+    let size = u32::from_be_bytes(c.take(4)?.try_into().ok()?);
+    let user = match id_kind {
+        2 => {
+            let len = u16::from_be_bytes(c.take(2)?.try_into().ok()?) as usize;
+            Some(String::from_utf8_lossy(c.take(len)?).into_owned())
+        }
+        _ => None,
+    };
+    let (keys, new, old) = (c.item()?, c.item()?, c.item()?);
+    out.extend_from_slice(br#"{"awsRegion":"#);
+    let _ = serde_json::to_writer(&mut *out, region);
+    let _ = write!(
+        out,
+        r#","eventID":"{}","eventName":"{event}","eventVersion":"1.1","eventSource":"aws:dynamodb","dynamodb":{{"ApproximateCreationDateTime":{},"Keys":"#,
+        event_id(stream_id, seq),
+        created.div_euclid(1000)
+    );
+    let _ = serde_json::to_writer(&mut *out, &keys.unwrap_or_default());
+    if let Some(item) = new {
+        out.extend_from_slice(br#","NewImage":"#);
+        let _ = serde_json::to_writer(&mut *out, &item);
+    }
+    if let Some(item) = old {
+        out.extend_from_slice(br#","OldImage":"#);
+        let _ = serde_json::to_writer(&mut *out, &item);
+    }
+    let _ = write!(
+        out,
+        r#","SequenceNumber":"{}","SizeBytes":{size},"StreamViewType":"{}"}}"#,
+        seq_to_wire(seq),
+        view.as_str()
+    );
+    match (id_kind, user) {
+        (1, _) => out.extend_from_slice(
+            br#","userIdentity":{"Type":"Service","PrincipalId":"dynamodb.amazonaws.com"}"#,
+        ),
+        (2, Some(p)) => {
+            out.extend_from_slice(br#","userIdentity":{"Type":"User","PrincipalId":"#);
+            let _ = serde_json::to_writer(&mut *out, &p);
+            out.push(b'}');
+        }
+        _ => {}
+    }
+    out.push(b'}');
+    Some(())
 }
 
 #[cfg(test)]
@@ -187,8 +250,12 @@ mod tests {
     }
 
     fn wire(r: &PendingRecord) -> Value {
+        wire_at(r, 99)
+    }
+
+    fn wire_at(r: &PendingRecord, seq: u64) -> Value {
         let mut out = Vec::new();
-        write_wire(&mut out, &r.value, "eu-west-1");
+        write_wire(&mut out, &r.value, r.stream_id, seq, "eu-west-1").expect("a record");
         serde_json::from_slice(&out).expect("valid JSON")
     }
 
@@ -246,9 +313,8 @@ mod tests {
             ViewType::NewAndOldImages,
         ] {
             for (old, new, name) in cases {
-                let mut r = render(7, view, &change(&keys, old, new), None, 1_700_000_123_456)
+                let r = render(7, view, &change(&keys, old, new), None, 1_700_000_123_456)
                     .expect("a change");
-                r.set_sequence(99);
                 let w = wire(&r);
                 assert_eq!(w["eventName"], json!(name));
                 assert_eq!(w["awsRegion"], json!("eu-west-1"));

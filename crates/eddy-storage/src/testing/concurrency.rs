@@ -176,6 +176,10 @@ pub(super) async fn submission_order_is_apply_order(s: Store) -> Store {
     for f in pending.into_iter().rev() {
         f.await.expect("earlier commit");
     }
-    assert_eq!(num(get(&s, "order", b"last")), N - 1, "the last submitted batch wins");
+    assert_eq!(
+        num(get(&s, "order", b"last")),
+        N - 1,
+        "the last submitted batch wins"
+    );
     s
 }
