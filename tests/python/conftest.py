@@ -24,6 +24,10 @@ DUMMY_KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "dumm
 DDB_LOCAL_ENDPOINT = os.environ.get("DDB_LOCAL_ENDPOINT", "http://127.0.0.1:8001")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes many seconds (real timeouts, retries)")
+
+
 class External:
     """An already running server named by `EDDY_ENDPOINT` (e.g. one started by hand)."""
 

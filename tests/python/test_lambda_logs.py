@@ -4,6 +4,7 @@ processes wrote it, then new lines as they arrive."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import threading
 import time
@@ -11,9 +12,10 @@ import uuid
 import zipfile
 
 import boto3
+import pytest
 
 from conftest import DUMMY_KEYS, REGION
-from eddy_proc import eddy_binary
+from eddy_proc import Eddy, eddy_binary
 
 CODE = "def handler(event, context):\n    print('hello from', event['n'])\n    return event['n']\n"
 
@@ -70,3 +72,42 @@ def test_follow_prints_new_lines_once(eddy):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+PID_CODE = "import os\n\ndef handler(event, context):\n    print('line before the answer')\n    return os.getpid()\n"
+
+
+def test_function_processes_die_with_eddy_even_after_kill_9():
+    """A warm function process must not outlive a `kill -9`ed eddy (no destructor runs)."""
+    server = Eddy()
+    try:
+        lam = boto3.client("lambda", endpoint_url=server.endpoint, region_name=REGION, **DUMMY_KEYS)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("app.py", PID_CODE)
+        lam.create_function(FunctionName="pid", Runtime="python3.11", Handler="app.handler",
+                            Role="arn:aws:iam::000000000000:role/r", Code={"ZipFile": buf.getvalue()})
+        pid = int(lam.invoke(FunctionName="pid")["Payload"].read())
+        os.kill(pid, 0)  # alive and warm
+        server.kill()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        pytest.fail(f"function process {pid} outlived eddy")
+    finally:
+        server.close()
+
+
+def test_output_written_before_the_answer_precedes_end_and_report(eddy):
+    lam, name = make_function(eddy.endpoint)
+    for n in range(20):
+        lam.invoke(FunctionName=name, Payload=f'{{"n": {n}}}'.encode())
+    lines = logs(eddy.endpoint, "--lines", "1000", name).stdout.splitlines()
+    ends = [i for i, line in enumerate(lines) if line.startswith("END RequestId:")]
+    hellos = [i for i, line in enumerate(lines) if line.startswith("hello from")]
+    assert len(ends) == len(hellos) == 20
+    assert all(h < e for h, e in zip(hellos, ends))

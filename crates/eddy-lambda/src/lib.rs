@@ -183,7 +183,7 @@ impl Functions {
         function: &str,
         payload: Vec<u8>,
     ) -> Result<InvokeOutcome, LambdaError> {
-        self.invoke_inner(function, None, Bytes::from(payload), None, false)
+        self.invoke_inner(function, None, Bytes::from(payload), None)
             .await
     }
 
@@ -239,7 +239,6 @@ impl Functions {
         qualifier: Option<&str>,
         payload: Bytes,
         client_context: Option<String>,
-        wait_for_logs: bool,
     ) -> Result<InvokeOutcome, LambdaError> {
         let r = self.resolve(function)?;
         let qualifier = match (r.qualifier.as_deref(), qualifier) {
@@ -274,7 +273,6 @@ impl Functions {
             payload,
             invoked_arn,
             client_context,
-            wait_for_logs,
         };
         let run = self
             .pools

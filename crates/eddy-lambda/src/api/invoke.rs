@@ -101,7 +101,7 @@ pub(super) async fn invoke(
         }
         InvocationType::RequestResponse => {
             let out = f
-                .invoke_inner(name, qualifier, body, client_context, tail)
+                .invoke_inner(name, qualifier, body, client_context)
                 .await?;
             let mut resp = RestResponse {
                 status: 200,
@@ -152,7 +152,7 @@ fn spawn_async(f: Arc<Functions>, name: String, qualifier: Option<String>, body:
         let delays = f.config.async_retry_delays.clone();
         for attempt in 0..=delays.len() {
             let result = f
-                .invoke_inner(&name, qualifier.as_deref(), body.clone(), None, false)
+                .invoke_inner(&name, qualifier.as_deref(), body.clone(), None)
                 .await;
             let failed = match &result {
                 Ok(out) => out.function_error.is_some(),

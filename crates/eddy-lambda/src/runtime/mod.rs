@@ -62,8 +62,6 @@ pub(crate) struct Call {
     pub(crate) payload: Bytes,
     pub(crate) invoked_arn: String,
     pub(crate) client_context: Option<String>,
-    /// Wait briefly for output still in the pipes (for `LogType: Tail`).
-    pub(crate) wait_for_logs: bool,
 }
 
 struct Pool {
@@ -164,7 +162,6 @@ impl Pools {
             payload,
             invoked_arn,
             client_context,
-            wait_for_logs,
         } = call;
         let kind = RuntimeKind::parse(&record.runtime).unwrap_or(RuntimeKind::Provided);
         let pool = self.pool(record);
@@ -247,11 +244,9 @@ impl Pools {
         };
         let (outcome, keep) = self.exchange(&mut instance, inv, timeout).await;
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-        if wait_for_logs {
-            // Output written before the answer may still sit in the pipe; give the
-            // readers a moment so `LogType: Tail` shows it.
-            tokio::time::sleep(Duration::from_millis(15)).await;
-        }
+        // Output the handler wrote before answering may still sit in the pipes; it
+        // belongs before END/REPORT (and in the `LogType: Tail` excerpt).
+        instance.drain_output().await;
         instance.sink.line(format!("END RequestId: {request_id}"));
         let init = if cold { "\tInit Duration: 0.00 ms" } else { "" };
         instance.sink.line(format!(

@@ -9,10 +9,16 @@ use super::api_server::{self, RuntimeApi};
 use super::logs::OutputSink;
 use crate::model::{FunctionRecord, LATEST, RuntimeKind};
 use std::collections::BTreeMap;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
-use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant as StdInstant};
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 use tokio::process::{Child, Command};
 
 /// Names a function's environment may not set (AWS rejects them).
@@ -56,6 +62,7 @@ pub(crate) struct Instance {
     pub(crate) sink: Arc<OutputSink>,
     pub(crate) cold: bool,
     server: tokio::task::JoinHandle<()>,
+    pipes: Vec<PipeWatch>,
 }
 
 impl Instance {
@@ -63,7 +70,13 @@ impl Instance {
     pub(crate) async fn start(launch: &Launch<'_>, sink: Arc<OutputSink>) -> std::io::Result<Self> {
         let api = RuntimeApi::new();
         let (addr, server) = api_server::serve(api.clone()).await?;
-        let mut cmd = command(launch);
+        let mut cmd = match command(launch) {
+            Ok(c) => c,
+            Err(e) => {
+                server.abort();
+                return Err(e);
+            }
+        };
         cmd.envs(environment(launch, &addr.to_string()));
         cmd.current_dir(launch.code_dir)
             .stdin(Stdio::null())
@@ -78,11 +91,12 @@ impl Instance {
                 return Err(e);
             }
         };
+        let mut pipes = Vec::new();
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(pump(out, sink.clone()));
+            pipes.extend(PipeWatch::spawn(out, &sink));
         }
         if let Some(err) = child.stderr.take() {
-            tokio::spawn(pump(err, sink.clone()));
+            pipes.extend(PipeWatch::spawn(err, &sink));
         }
         Ok(Self {
             child,
@@ -90,7 +104,24 @@ impl Instance {
             sink,
             cold: true,
             server,
+            pipes,
         })
+    }
+
+    /// Waits (briefly, bounded) until everything already written to the process's
+    /// stdout/stderr has been read and logged, so the handler's output lands before
+    /// the END/REPORT lines. Usually immediate: a runtime writes before it answers.
+    pub(crate) async fn drain_output(&self) {
+        let deadline = StdInstant::now() + DRAIN_LIMIT;
+        let mut spins = 0u32;
+        while !self.pipes.iter().all(PipeWatch::quiet) && StdInstant::now() < deadline {
+            spins += 1;
+            if spins < 64 {
+                tokio::task::yield_now().await;
+            } else {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
     }
 
     /// Kills the process group now (the process itself is also killed on drop).
@@ -118,22 +149,52 @@ impl Drop for Instance {
     }
 }
 
-fn command(l: &Launch<'_>) -> Command {
-    let mut cmd = match l.kind {
-        RuntimeKind::Python => {
-            let mut c = Command::new(l.python);
-            c.arg(l.runtime_dir.join(super::PYTHON_RIC_FILE));
+/// The program and arguments that start the runtime.
+fn program(l: &Launch<'_>) -> std::io::Result<(PathBuf, Vec<PathBuf>)> {
+    Ok(match l.kind {
+        RuntimeKind::Python => (
+            l.python.into(),
+            vec![l.runtime_dir.join(super::PYTHON_RIC_FILE)],
+        ),
+        RuntimeKind::Node => (
+            l.node.into(),
+            vec![l.runtime_dir.join(super::NODE_RIC_FILE)],
+        ),
+        RuntimeKind::Provided => {
+            let bootstrap = l.code_dir.join("bootstrap");
+            // Checked here because behind `setpriv` a missing bootstrap would look
+            // like a crash instead of the entry-point error AWS reports.
+            let meta = std::fs::metadata(&bootstrap)?;
+            if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+            }
+            (bootstrap, Vec::new())
+        }
+    })
+}
+
+/// `setpriv` from util-linux, when the host has it. Function processes are started
+/// through it with a parent-death signal so they die with eddy even after `kill -9`,
+/// when no destructor runs (the workspace forbids the `unsafe` a `pre_exec` would need).
+static SETPRIV: LazyLock<Option<PathBuf>> = LazyLock::new(|| {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("setpriv"))
+        .find(|p| p.is_file())
+});
+
+fn command(l: &Launch<'_>) -> std::io::Result<Command> {
+    let (program, args) = program(l)?;
+    let mut cmd = match SETPRIV.as_deref() {
+        Some(setpriv) => {
+            let mut c = Command::new(setpriv);
+            c.args(["--pdeathsig", "KILL", "--"]).arg(program);
             c
         }
-        RuntimeKind::Node => {
-            let mut c = Command::new(l.node);
-            c.arg(l.runtime_dir.join(super::NODE_RIC_FILE));
-            c
-        }
-        RuntimeKind::Provided => Command::new(l.code_dir.join("bootstrap")),
+        None => Command::new(program),
     };
-    cmd.env_clear();
-    cmd
+    cmd.args(args).env_clear();
+    Ok(cmd)
 }
 
 /// The environment of a function process (spec §2.13), then the function's own variables.
@@ -194,20 +255,101 @@ fn log_stream_name() -> String {
     )
 }
 
-async fn pump(stream: impl AsyncRead + Unpin, sink: Arc<OutputSink>) {
-    let mut reader = BufReader::new(stream);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    buf.pop();
-                }
-                sink.line(String::from_utf8_lossy(&buf).into_owned());
-            }
+/// The longest [`Instance::drain_output`] waits (a handler that keeps writing from a
+/// background thread must not delay its answer much).
+const DRAIN_LIMIT: Duration = Duration::from_millis(50);
+/// A line longer than this is logged in pieces.
+const MAX_LINE: usize = 256 * 1024;
+
+/// Watches one output pipe: a duplicate of its read end (to ask the kernel how many
+/// bytes are unread) and a flag that is set before every read and cleared only once
+/// what was read has been logged.
+///
+/// Why this is enough: if the kernel reports the pipe empty and afterwards the flag
+/// is clear, every byte written before the check was read by a read that began with
+/// the flag set, and that read's lines were logged before the flag was cleared.
+struct PipeWatch {
+    fd: OwnedFd,
+    busy: Arc<AtomicBool>,
+}
+
+impl PipeWatch {
+    fn spawn<R>(stream: R, sink: &Arc<OutputSink>) -> Option<Self>
+    where
+        R: AsyncRead + AsFd + Unpin + Send + 'static,
+    {
+        let fd = stream.as_fd().try_clone_to_owned().ok();
+        let busy = Arc::new(AtomicBool::new(false));
+        let tracked = Tracked {
+            inner: stream,
+            busy: busy.clone(),
+        };
+        tokio::spawn(pump(tracked, sink.clone()));
+        Some(Self { fd: fd?, busy })
+    }
+
+    fn quiet(&self) -> bool {
+        let unread = rustix::io::ioctl_fionread(&self.fd).unwrap_or(0);
+        unread == 0 && !self.busy.load(Ordering::SeqCst)
+    }
+}
+
+/// A reader that raises `busy` before each read; the pump lowers it after logging.
+struct Tracked<R> {
+    inner: R,
+    busy: Arc<AtomicBool>,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for Tracked<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.busy.store(true, Ordering::SeqCst);
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if !matches!(polled, Poll::Ready(Ok(()))) || buf.filled().len() == before {
+            self.busy.store(false, Ordering::SeqCst);
         }
+        polled
+    }
+}
+
+/// Reads a pipe and logs it line by line (a trailing partial line waits for its end).
+async fn pump<R: AsyncRead + Unpin>(mut stream: Tracked<R>, sink: Arc<OutputSink>) {
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut pending: Vec<u8> = Vec::new();
+    let emit = |bytes: &[u8]| {
+        let mut line = bytes;
+        while let [rest @ .., b'\n' | b'\r'] = line {
+            line = rest;
+        }
+        sink.line(String::from_utf8_lossy(line).into_owned());
+    };
+    loop {
+        let n = match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => {
+                if !pending.is_empty() {
+                    emit(&pending);
+                }
+                stream.busy.store(false, Ordering::SeqCst);
+                return;
+            }
+            Ok(n) => n,
+        };
+        pending.extend_from_slice(&chunk[..n]);
+        let mut start = 0;
+        while let Some(pos) = pending[start..].iter().position(|b| *b == b'\n') {
+            emit(&pending[start..=start + pos]);
+            start += pos + 1;
+        }
+        pending.drain(..start);
+        if pending.len() > MAX_LINE {
+            emit(&pending);
+            pending.clear();
+        }
+        stream.busy.store(false, Ordering::SeqCst);
     }
 }
 
