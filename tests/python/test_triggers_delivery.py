@@ -349,3 +349,42 @@ def test_two_mappings_on_one_stream_and_delete_stops_delivery(h):
     h.put(table, id="only-b")
     h.wait_keys(out_b, ["only-b"])
     assert stays(lambda: h.delivered_keys(out_a), seconds=0.5) == ["both"]
+
+
+# Sleeps so that concurrent batches overlap in time, then records the invocation span.
+SLOW = (
+    RECORDER
+    + """
+
+def handler(event, context):
+    start = time.time_ns()
+    time.sleep(0.3)
+    record(event, context, start_ns=start)
+"""
+)
+
+
+def test_parallelization_factor_runs_batches_of_one_shard_concurrently_in_key_order(h):
+    """ParallelizationFactor 4: batches of different items overlap in time; the records of
+    one item are still delivered one batch after another, in write order."""
+    fn, out = h.recorder(SLOW)
+    table, arn = h.source_table()
+    items = [{"id": f"k{i}", "v": v} for v in range(3) for i in range(8)]
+    for it in items:
+        h.put(table, **it)
+    h.mapping(fn, arn, "TRIM_HORIZON", BatchSize=2, ParallelizationFactor=4)
+    h.wait_invocations(out, lambda cs: sum(len(c.records) for c in cs) >= len(items), timeout=30)
+    calls = h.invocations(out)
+    assert sum(len(c.records) for c in calls) == len(items)  # each record exactly once
+    assert all(len(c.records) <= 2 for c in calls)
+    overlapping = sum(
+        1 for a in calls for b in calls if a is not b and a.start_ns < b.end_ns and b.start_ns < a.end_ns
+    )
+    assert overlapping > 0, "no two batches ran at the same time"
+    for i in range(8):
+        key = f"k{i}"
+        mine = [c for c in calls if key in c.keys]
+        vs = [int(rnew(r, "v")) for c in mine for r in c.records if rkey(r) == key]
+        assert vs == [0, 1, 2], (key, vs)
+        # One item's batches never overlap: its lane delivers them one after another.
+        assert all(a.end_ns <= b.start_ns for a, b in zip(mine, mine[1:])), key

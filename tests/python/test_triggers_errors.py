@@ -1,8 +1,8 @@
 """Failed invocations: retries, partial batch responses, bisect, record age (spec §2.7-2.8).
 
-Edge cases 58, 59, 60, 62, 63 (slow: set EDDY_SLOW_TESTS=1), and a function deleted while
-mapped. On-failure destinations (SNS/SQS) do not exist yet, so the on-failure records of
-58/61/62/63 cannot be observed; those parts are left out (see the comments).
+Edge cases 58, 59, 60, 61, 62, 63 (slow: set EDDY_SLOW_TESTS=1), and a function deleted
+while mapped. On-failure records (spec §2.9) are read from a real SQS queue of the same eddy,
+and once through an SNS topic.
 
 Batches are made deterministic by writing the records BEFORE creating a TRIM_HORIZON
 mapping: the poller then reads full batches of BatchSize in stream order.
@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import time
 
+import boto3
 import pytest
 
+from conftest import DUMMY_KEYS, REGION
 from triggers_util import PLAIN, RECORDER, h, rkey, rnew, stays, wait_until  # noqa: F401
 
 # Raises for any batch holding a record whose NewImage has `poison`.
@@ -42,13 +44,30 @@ def test_handler_exception_is_retried_then_the_shard_moves_on(h, retries):
     h.put(table, id="p", poison=True)
     h.put(table, id="g1")
     h.put(table, id="g2")
-    m = h.mapping(fn, arn, "TRIM_HORIZON", BatchSize=1, MaximumRetryAttempts=retries)
+    queue, queue_arn = h.failure_queue()
+    m = h.mapping(
+        fn,
+        arn,
+        "TRIM_HORIZON",
+        BatchSize=1,
+        MaximumRetryAttempts=retries,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+    )
     calls = h.wait_keys(out, ["g1", "g2"])
     assert [c.keys for c in calls] == [["p"]] * (retries + 1) + [["g1"], ["g2"]]
     assert all(c.event == calls[0].event for c in calls[: retries + 1])  # the same batch, byte for byte
     assert len({c.request_id for c in calls}) == len(calls)
-    # The OnFailure record (condition RetryAttemptsExhausted, approximateInvokeCount 2,
-    # functionError Unhandled) needs an SQS/SNS destination, which eddy does not have yet.
+    [rec] = h.failure_records(queue, 1)
+    assert rec["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert rec["requestContext"]["approximateInvokeCount"] == retries + 1
+    assert rec["requestContext"]["functionArn"] == m["FunctionArn"]
+    assert rec["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert rec["version"] == "1.0"
+    info = rec["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1 and info["streamArn"] == arn
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == calls[0].event["Records"][0]["dynamodb"]["SequenceNumber"]
+    assert info["shardId"].startswith("shardId-")
+    assert "payload" not in rec  # only S3 destinations carry the batch itself
     mm = h.metrics(m["UUID"])
     assert (mm["eddy_esm_records_discarded_total"], mm["eddy_esm_errors_total"]) == (1, retries + 1)
     assert h.get_mapping(m["UUID"])["LastProcessingResult"] == "OK"
@@ -193,13 +212,25 @@ def test_partial_failure_exhausted_discards_only_the_failed_range(h):
     table, arn = h.source_table()
     for i in range(5):
         h.put(table, id=f"r{i}", **({"fail": True} if i == 3 else {}))
+    queue, queue_arn = h.failure_queue()
     m = h.mapping(
-        fn, arn, "TRIM_HORIZON", BatchSize=4, MaximumRetryAttempts=1, FunctionResponseTypes=["ReportBatchItemFailures"]
+        fn,
+        arn,
+        "TRIM_HORIZON",
+        BatchSize=4,
+        MaximumRetryAttempts=1,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}},
     )
     calls = h.wait_keys(out, ["r4"])
     assert [c.keys for c in calls] == [["r0", "r1", "r2", "r3"], ["r3"], ["r4"]]
     assert h.metrics(m["UUID"])["eddy_esm_records_discarded_total"] == 1
-    # (The OnFailure record, functionError null and batchSize 1, needs SQS/SNS.)
+    [rec] = h.failure_records(queue, 1)
+    assert rec["responseContext"]["functionError"] is None
+    assert rec["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert rec["DDBStreamBatchInfo"]["batchSize"] == 1
+    r3 = calls[1].event["Records"][0]["dynamodb"]["SequenceNumber"]
+    assert rec["DDBStreamBatchInfo"]["startSequenceNumber"] == r3
 
 
 BISECT = POISON
@@ -212,7 +243,19 @@ def test_bisect_isolates_a_poison_record(h):
     keys = [f"b{i}" for i in range(8)]
     for k in keys:
         h.put(table, id=k, **({"poison": True} if k == "b5" else {}))
-    m = h.mapping(fn, arn, "TRIM_HORIZON", BatchSize=8, BisectBatchOnFunctionError=True, MaximumRetryAttempts=1)
+    sns = boto3.client("sns", endpoint_url=h.endpoint, region_name=REGION, **DUMMY_KEYS)
+    topic = sns.create_topic(Name=f"onfail-{int(time.time() * 1000)}")["TopicArn"]
+    queue, queue_arn = h.failure_queue()
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    m = h.mapping(
+        fn,
+        arn,
+        "TRIM_HORIZON",
+        BatchSize=8,
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": topic}},
+    )
     calls = h.wait_invocations(out, lambda cs: cs and cs[-1].keys == ["b6", "b7"], timeout=30)
     ok = [c for c in calls if "b5" not in c.keys]
     delivered = {k for c in ok for k in c.keys}
@@ -222,8 +265,11 @@ def test_bisect_isolates_a_poison_record(h):
     # attempts, the batch would have been discarded before ever reaching one record.
     assert len(alone) == 2
     assert [c.keys for c in calls] == [keys, keys[:4], keys[4:], ["b4", "b5"], ["b4"], ["b5"], ["b5"], ["b6", "b7"]]
-    # Only b5 was discarded (its OnFailure record cannot be observed yet: no SQS/SNS).
+    # Only b5 was discarded; its OnFailure record went through the SNS topic.
     assert h.metrics(m["UUID"])["eddy_esm_records_discarded_total"] == 1
+    [rec] = h.failure_records(queue, 1)
+    assert rec["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert rec["requestContext"]["approximateInvokeCount"] == 2
     h.put(table, id="after")
     calls = h.wait_keys(out, ["after"])
     assert calls[-1].keys == ["after"]  # the configured BatchSize applies again
@@ -237,7 +283,15 @@ def test_record_age_discards_old_records(h):
     table, arn = h.source_table()
     written = time.time()
     h.put(table, id="p", poison=True)
-    m = h.mapping(fn, arn, "TRIM_HORIZON", BatchSize=1, MaximumRecordAgeInSeconds=60)
+    queue, queue_arn = h.failure_queue()
+    m = h.mapping(
+        fn,
+        arn,
+        "TRIM_HORIZON",
+        BatchSize=1,
+        MaximumRecordAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+    )
     h.wait_invocations(out, lambda cs: len(cs) >= 3)
     # Written 30 s later than p: still young when p expires, so it must be delivered.
     wait_until(lambda: time.time() - written > 30, timeout=40, interval=0.5, what="30 s")
@@ -249,7 +303,8 @@ def test_record_age_discards_old_records(h):
     # The last try of p was made before the record was 60 s old (never after).
     assert (tries[-1].start_ns / 1e9) - written < 61
     assert h.metrics(m["UUID"])["eddy_esm_records_discarded_total"] == 1
-    # (The OnFailure record with condition RecordAgeExceeded needs SQS/SNS: not observable yet.)
+    [rec] = h.failure_records(queue, 1)
+    assert rec["requestContext"]["condition"] == "RecordAgeExceeded"
 
 
 def test_function_deleted_while_mapped(h):

@@ -141,12 +141,6 @@ def test_filter_added_by_update_applies_to_later_records(h, pattern):
     assert [label(r) for c in calls for r in c.records] == ["I:x", "R:x"]
 
 
-@pytest.mark.xfail(
-    reason="eddy bug: with a batching window, BatchSize counts records read before filtering "
-    "(poller.rs reads BatchSize raw records, then filters), so a batch holds fewer matching "
-    "records than available; spec §2.11: filtering is applied before records are added to the batch",
-    strict=True,
-)
 def test_filtering_happens_before_batching(h):
     """Spec §2.11: with a batching window, BatchSize counts records that passed the filter."""
     fn, out = h.recorder()

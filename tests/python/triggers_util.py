@@ -366,6 +366,28 @@ class Harness:
         env = {"OUT_TABLE": out, **kw.pop("env", {})}
         return self.function(handler_src, env=env, **kw), out
 
+    # on-failure destinations
+
+    def failure_queue(self) -> tuple[str, str]:
+        """An SQS queue for OnFailure records: (queue URL, queue ARN)."""
+        sqs = boto3.client("sqs", endpoint_url=self.endpoint, region_name=REGION, **DUMMY_KEYS)
+        url = sqs.create_queue(QueueName=unique("onfail"))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def failure_records(self, queue_url: str, n: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """Waits for `n` messages on `queue_url` and returns their bodies as JSON."""
+        sqs = boto3.client("sqs", endpoint_url=self.endpoint, region_name=REGION, **DUMMY_KEYS)
+        got: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while len(got) < n and time.monotonic() < deadline:
+            out = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            for msg in out.get("Messages", []):
+                got.append(json.loads(msg["Body"]))
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=msg["ReceiptHandle"])
+        assert len(got) >= n, f"expected {n} on-failure records, got {got}"
+        return got
+
     # mappings
 
     def mapping(self, function: str, stream_arn: str, position: str = "TRIM_HORIZON", **kw: Any) -> dict[str, Any]:

@@ -548,6 +548,26 @@ impl Sns {
 
     // --- publishing ----------------------------------------------------------------------
 
+    /// Publishes `message` to `topic_arn` on behalf of eddy itself (the on-failure
+    /// destinations of event source mappings), through the same validation, outbox and
+    /// delivery as the Publish action. Returns the MessageId.
+    pub async fn publish_message(&self, topic_arn: &str, message: &str) -> SnsResult<String> {
+        let mut p = Params::default();
+        p.set("TopicArn", topic_arn);
+        p.set("Message", message);
+        let input = PublishInput::parse(&p)?;
+        let topic = self.topic(topic_arn)?;
+        let mut batch = WriteBatch::new();
+        let (message_id, _, wake) = self.stage_publish(&topic, &input, &mut batch)?;
+        if !batch.is_empty() {
+            self.catalog.storage().commit(batch).await?;
+        }
+        for id in wake {
+            self.engine.wake(&id);
+        }
+        Ok(message_id)
+    }
+
     async fn publish(&self, p: &Params) -> SnsResult<Output> {
         let target = match (p.get("TopicArn"), p.get("TargetArn"), p.get("PhoneNumber")) {
             (Some(t), _, _) | (None, Some(t), _) => t,

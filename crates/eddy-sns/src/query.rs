@@ -32,6 +32,11 @@ impl Params {
         }
     }
 
+    /// Sets a parameter (requests built inside eddy rather than decoded).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.map.insert(name.to_string(), value.to_string());
+    }
+
     /// A parameter, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.map.get(name).map(String::as_str)

@@ -88,6 +88,9 @@ pub(crate) struct Context<'a> {
     pub(crate) checkpoint_shard: u32,
     /// The open tumbling window, when the mapping has windows.
     pub(crate) window: Option<&'a Mutex<Window>>,
+    /// A partial batch response may move the checkpoint at once. Not with concurrent
+    /// lanes: another lane may still hold earlier, undelivered records.
+    pub(crate) partial_checkpoints: bool,
 }
 
 enum Verdict {
@@ -151,13 +154,15 @@ pub(crate) async fn deliver(
             }
             Verdict::Partial(i) => {
                 // Records before the first failure are done: checkpoint there now.
-                let cp = Checkpoint {
-                    shard: ctx.checkpoint_shard,
-                    next: batch[i].seq,
-                };
-                let mut b = WriteBatch::new();
-                stage_checkpoint(&mut b, &m.uuid, cp);
-                let _ = ctx.shared.storage.commit(b).await;
+                if ctx.partial_checkpoints {
+                    let cp = Checkpoint {
+                        shard: ctx.checkpoint_shard,
+                        next: batch[i].seq,
+                    };
+                    let mut b = WriteBatch::new();
+                    stage_checkpoint(&mut b, &m.uuid, cp);
+                    let _ = ctx.shared.storage.commit(b).await;
+                }
                 (batch.split_off(i), None)
             }
             Verdict::Failed { function_error } => (batch, function_error.then_some("Unhandled")),

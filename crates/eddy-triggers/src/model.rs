@@ -30,7 +30,7 @@ pub struct Mapping {
     pub batch_size: i64,
     /// MaximumBatchingWindowInSeconds.
     pub batching_window: i64,
-    /// ParallelizationFactor (accepted; batches of one shard run one at a time).
+    /// ParallelizationFactor: concurrent batches per shard, records of one item in one lane.
     pub parallelization_factor: i64,
     /// FilterCriteria patterns (JSON text, as given).
     pub filters: Vec<String>,

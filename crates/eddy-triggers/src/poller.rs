@@ -101,6 +101,13 @@ async fn run(
     let mut wake = engine.stream_subscribe();
     let mut cp = load_checkpoint(&shared, &mapping.uuid);
     let limit = mapping.batch_size.max(1) as usize;
+    // ParallelizationFactor: up to this many batches of one shard in flight at once
+    // (not with tumbling windows, whose state passes from one batch to the next).
+    let lanes = if mapping.tumbling_window > 0 {
+        1
+    } else {
+        mapping.parallelization_factor.clamp(1, 10) as usize
+    };
     let window = Duration::from_secs(mapping.batching_window.max(0) as u64);
     let mut current: Option<Mutex<Window>> = None;
     loop {
@@ -133,7 +140,19 @@ async fn run(
             .max(mapping.start_at)
             .max(view.trimmed_through + 1);
         wake.borrow_and_update();
-        let mut batch = match engine.stream_read(view.id, shard.ordinal, from, limit, MAX_PAYLOAD) {
+        let read = |from: u64, room: usize, budget: usize| {
+            gather(
+                &engine,
+                view.id,
+                shard.ordinal,
+                from,
+                room,
+                budget,
+                &view.arn,
+                &filters,
+            )
+        };
+        let mut batch = match read(from, limit * lanes, MAX_PAYLOAD) {
             Ok(b) => b,
             Err(StreamReadError::Trimmed) => {
                 cp.next = view.trimmed_through + 1;
@@ -146,11 +165,14 @@ async fn run(
                 continue;
             }
         };
-        // Batching window: gather more records until the batch is full or the window
-        // has passed since the first record arrived.
+        // Batching window: gather more matching records until the batch is full or the
+        // window has passed since the first record arrived.
         if !window.is_zero() && !batch.records.is_empty() && !batch.shard_done {
             let deadline = tokio::time::Instant::now() + window;
-            while batch.records.len() < limit && !batch.shard_done {
+            while batch.records.len() < limit * lanes
+                && !batch.shard_done
+                && batch.bytes < MAX_PAYLOAD
+            {
                 let woke = tokio::select! {
                     r = wake.changed() => r.is_ok(),
                     () = tokio::time::sleep_until(deadline) => false,
@@ -159,25 +181,15 @@ async fn run(
                 if !woke {
                     break;
                 }
-                let room = limit - batch.records.len();
-                if let Ok(more) =
-                    engine.stream_read(view.id, shard.ordinal, batch.next, room, MAX_PAYLOAD)
-                {
-                    batch.records.extend(more.records);
-                    batch.next = more.next;
-                    batch.shard_done = more.shard_done;
+                let room = limit * lanes - batch.records.len();
+                if let Ok(more) = read(batch.next, room, MAX_PAYLOAD - batch.bytes) {
+                    batch.absorb(more);
                 }
             }
         }
-        let records: Vec<LambdaRecord> = batch
-            .records
-            .iter()
-            .filter_map(|r| LambdaRecord::from_stream(r, &view.arn))
-            .filter(|r| filters.is_empty() || filters.iter().any(|f| f.matches(&r.value)))
-            .collect();
-        let had_records = !batch.records.is_empty();
-        let dropped = (batch.records.len() - records.len()) as u64;
-        MappingMetrics::inc(&metrics.filtered, dropped);
+        let records = batch.records;
+        let had_records = batch.read > 0;
+        MappingMetrics::inc(&metrics.filtered, batch.filtered);
         // A macro, not a closure: each use may borrow the window for its own lifetime.
         macro_rules! ctx {
             ($window:expr) => {
@@ -190,6 +202,7 @@ async fn run(
                     metrics: &metrics,
                     checkpoint_shard: shard.ordinal,
                     window: $window,
+                    partial_checkpoints: lanes == 1,
                 }
             };
         }
@@ -210,6 +223,26 @@ async fn run(
                 if let Delivered::Stopped = deliver(&ctx!(Some(&*w)), group, &mut stop).await {
                     return;
                 }
+            }
+        } else if lanes > 1 {
+            let ctx = ctx!(None);
+            let runs = split_lanes(records, lanes, limit).into_iter().map(|lane| {
+                let (ctx, mut stop) = (&ctx, stop.clone());
+                async move {
+                    for batch in lane {
+                        if let Delivered::Stopped = deliver(ctx, batch, &mut stop).await {
+                            return false;
+                        }
+                    }
+                    true
+                }
+            });
+            if !futures::future::join_all(runs)
+                .await
+                .into_iter()
+                .all(|ok| ok)
+            {
+                return;
             }
         } else if !records.is_empty()
             && let Delivered::Stopped = deliver(&ctx!(None), records, &mut stop).await
@@ -242,6 +275,79 @@ async fn run(
     }
 }
 
+/// Records gathered for one batch: those that passed the filters, in stream order.
+#[derive(Default)]
+struct Gathered {
+    records: Vec<LambdaRecord>,
+    /// Stream records read (matching or not).
+    read: usize,
+    /// Records dropped by the filters.
+    filtered: u64,
+    /// Approximate payload size of `records`.
+    bytes: usize,
+    next: u64,
+    shard_done: bool,
+}
+
+impl Gathered {
+    fn absorb(&mut self, more: Gathered) {
+        self.records.extend(more.records);
+        self.read += more.read;
+        self.filtered += more.filtered;
+        self.bytes += more.bytes;
+        self.next = more.next;
+        self.shard_done = more.shard_done;
+    }
+}
+
+/// Reads from `from` until `room` records have passed the filters, the payload budget
+/// is used, or nothing more is visible. Filtering happens before batching (spec §2.11):
+/// BatchSize counts matching records, and a run of filtered-out records never produces
+/// a short or empty invocation. Only the first read's error is reported; a later one
+/// ends the gathering with what was read.
+#[allow(clippy::too_many_arguments)]
+fn gather(
+    engine: &eddy_engine::Engine,
+    stream_id: u64,
+    shard: u32,
+    from: u64,
+    room: usize,
+    budget: usize,
+    stream_arn: &str,
+    filters: &[Pattern],
+) -> Result<Gathered, StreamReadError> {
+    let mut g = Gathered {
+        next: from,
+        ..Gathered::default()
+    };
+    loop {
+        let want = room - g.records.len();
+        let read = match engine.stream_read(stream_id, shard, g.next, want, budget - g.bytes) {
+            Ok(b) => b,
+            Err(e) if g.read == 0 => return Err(e),
+            Err(_) => return Ok(g),
+        };
+        g.next = read.next;
+        g.shard_done = read.shard_done;
+        g.read += read.records.len();
+        let exhausted = read.records.len() < want;
+        for r in &read.records {
+            let Some(rec) = LambdaRecord::from_stream(r, stream_arn) else {
+                continue;
+            };
+            if filters.is_empty() || filters.iter().any(|f| f.matches(&rec.value)) {
+                g.bytes += r.json.len();
+                g.records.push(rec);
+            } else {
+                g.filtered += 1;
+            }
+        }
+        if exhausted || g.shard_done || g.records.len() >= room || g.bytes >= budget {
+            return Ok(g);
+        }
+    }
+}
+
 /// Waits for new records, a metadata re-check timeout, or a stop; false on stop.
 async fn idle(
     shared: &Shared,
@@ -253,6 +359,37 @@ async fn idle(
         () = tokio::time::sleep(shared.config.idle_wait) => true,
         _ = stop.changed() => false,
     }
+}
+
+/// ParallelizationFactor: deals `records` into `lanes` lanes by item key, so the records
+/// of one item stay in one lane, in stream order, while different items' records are
+/// delivered concurrently; each lane is cut into batches of at most `limit`. Empty lanes
+/// are left out.
+fn split_lanes(
+    records: Vec<LambdaRecord>,
+    lanes: usize,
+    limit: usize,
+) -> Vec<Vec<Vec<LambdaRecord>>> {
+    use std::hash::{Hash, Hasher};
+    let mut dealt: Vec<Vec<LambdaRecord>> = vec![Vec::new(); lanes];
+    for r in records {
+        // SipHash with fixed keys: the same item always lands in the same lane.
+        let mut hasher = std::hash::DefaultHasher::new();
+        r.value["dynamodb"]["Keys"].to_string().hash(&mut hasher);
+        dealt[(hasher.finish() % lanes as u64) as usize].push(r);
+    }
+    dealt
+        .into_iter()
+        .filter(|lane| !lane.is_empty())
+        .map(|lane| {
+            let mut batches = Vec::new();
+            let mut lane = lane.into_iter().peekable();
+            while lane.peek().is_some() {
+                batches.push(lane.by_ref().take(limit).collect());
+            }
+            batches
+        })
+        .collect()
 }
 
 /// Splits records (in stream order) into runs of the same tumbling window.
@@ -268,4 +405,53 @@ fn by_window(records: Vec<LambdaRecord>, width_s: i64) -> Vec<Vec<LambdaRecord>>
         last = Some(start);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(seq: u64, key: &str) -> LambdaRecord {
+        LambdaRecord {
+            seq,
+            created_ms: 0,
+            value: json!({"dynamodb": {"Keys": {"id": {"S": key}}}}),
+        }
+    }
+
+    #[test]
+    fn lanes_keep_each_items_records_together_and_in_order() {
+        let keys = ["a", "b", "c", "d", "e"];
+        let records: Vec<_> = (0..40).map(|i| rec(i, keys[i as usize % 5])).collect();
+        let lanes = split_lanes(records, 3, 4);
+        assert!(lanes.len() > 1 && lanes.len() <= 3);
+        let mut seen = 0;
+        for key in keys {
+            let holding: Vec<_> = lanes
+                .iter()
+                .filter(|l| {
+                    l.iter()
+                        .flatten()
+                        .any(|r| r.value["dynamodb"]["Keys"]["id"]["S"] == key)
+                })
+                .collect();
+            assert_eq!(holding.len(), 1, "{key} is in one lane");
+            let seqs: Vec<u64> = holding[0]
+                .iter()
+                .flatten()
+                .filter(|r| r.value["dynamodb"]["Keys"]["id"]["S"] == key)
+                .map(|r| r.seq)
+                .collect();
+            assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+            seen += seqs.len();
+        }
+        assert_eq!(seen, 40);
+        assert!(
+            lanes
+                .iter()
+                .flatten()
+                .all(|b| !b.is_empty() && b.len() <= 4)
+        );
+    }
 }

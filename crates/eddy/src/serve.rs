@@ -10,7 +10,7 @@ use crate::cli::ServeArgs;
 use eddy_engine::{Engine, EngineConfig, StreamConfig};
 use eddy_server::eddy_lambda::{Functions, FunctionsConfig};
 use eddy_server::eddy_sqs::{Queues, SqsConfig};
-use eddy_server::eddy_triggers::{LogOnlyDestination, TriggerConfig, Triggers};
+use eddy_server::eddy_triggers::{TriggerConfig, Triggers};
 use eddy_server::{Credentials, ServerConfig, Services};
 use eddy_storage::Storage;
 use std::io::Write;
@@ -85,7 +85,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let triggers = Triggers::open(
         engine.clone(),
         invoker,
-        Arc::new(LogOnlyDestination),
+        Arc::new(crate::triggers::LocalDestinations {
+            queues: queues.clone(),
+            sns: sns.clone(),
+        }),
         trigger_config,
     )
     .await

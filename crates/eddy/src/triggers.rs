@@ -1,8 +1,11 @@
 //! Plugs eddy's local function runtime into event source mappings: the
-//! [`Invoker`] the pollers call is [`Functions::invoke`].
+//! [`Invoker`] the pollers call is [`Functions::invoke`], and on-failure records go to
+//! this server's own queues and topics ([`LocalDestinations`]).
 
 use eddy_server::eddy_lambda::{Functions, LambdaError};
-use eddy_server::eddy_triggers::{Invocation, InvokeError, Invoker};
+use eddy_server::eddy_sns::Sns;
+use eddy_server::eddy_sqs::Queues;
+use eddy_server::eddy_triggers::{FailureDestination, Invocation, InvokeError, Invoker};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
@@ -31,6 +34,46 @@ impl Invoker for FunctionsInvoker {
                     Err(InvokeError::Throttled(reason))
                 }
                 Err(e) => Err(InvokeError::Service(e.to_string())),
+            }
+        })
+    }
+}
+
+/// [`FailureDestination`] over this server's queues and topics: an event source
+/// mapping's `DestinationConfig.OnFailure` record (spec §2.9) becomes an SQS message or
+/// an SNS notification whose body is the record's JSON, as on AWS.
+pub struct LocalDestinations {
+    /// The queue service.
+    pub queues: Arc<Queues>,
+    /// The topic service.
+    pub sns: Arc<Sns>,
+}
+
+impl FailureDestination for LocalDestinations {
+    fn send(
+        &self,
+        destination_arn: &str,
+        record: serde_json::Value,
+    ) -> BoxFuture<'static, Result<(), String>> {
+        let (queues, sns) = (self.queues.clone(), self.sns.clone());
+        let arn = destination_arn.to_string();
+        Box::pin(async move {
+            let body = record.to_string();
+            if arn.starts_with("arn:aws:sqs:") {
+                queues
+                    .send_message(&arn, body, Vec::new())
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            } else if arn.starts_with("arn:aws:sns:") {
+                sns.publish_message(&arn, &body)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            } else {
+                Err(format!(
+                    "eddy delivers on-failure records to SQS queues and SNS topics, not to {arn}"
+                ))
             }
         })
     }
