@@ -135,12 +135,17 @@ impl Engine {
                     true => range.end = Bound::Excluded(key),
                     false => range.start = Bound::Excluded(key),
                 }
-                last = Some(
-                    key_names
-                        .iter()
-                        .filter_map(|n| stored.get(*n).map(|v| (n.to_string(), v.clone())))
-                        .collect(),
-                );
+                // The key of the page's last item is only needed if this item may end
+                // the page: built then, not for every item read.
+                let may_end = req.limit == Some(page.scanned) || page.bytes >= PAGE_BYTES;
+                if may_end {
+                    last = Some(
+                        key_names
+                            .iter()
+                            .filter_map(|n| stored.get(*n).map(|v| (n.to_string(), v.clone())))
+                            .collect(),
+                    );
+                }
                 let full = if fetch {
                     self.fetch_from_table(req.entry, &stored, req.consistent, &mut page)?
                 } else {
@@ -154,9 +159,9 @@ impl Engine {
                     match req.select {
                         Select::Count => {}
                         Select::Specific(p) => page.items.push(p.apply(item)),
-                        Select::All => page.items.push(item.clone()),
+                        Select::All => page.items.push(full.unwrap_or(stored)),
                         // What the index holds, even when the filter needed the table item.
-                        Select::AllProjected => page.items.push(stored.clone()),
+                        Select::AllProjected => page.items.push(stored),
                     }
                 }
                 if req.limit == Some(page.scanned) {
