@@ -194,6 +194,9 @@ async fn serve(
             Err(e) => Err(e),
         },
         Service::Eddy("GetFunctionLogs") => function_logs(state, &body),
+        Service::Eddy("ListPendingDeliveries") => {
+            check_json(&body).and_then(|json| pending_deliveries(state, json))
+        }
         Service::Sqs(op) => match &state.sqs {
             Some(queues) => return response::sqs(queues.handle(op, &body).await, id),
             None => Err(service::unknown_operation()),
@@ -339,9 +342,109 @@ fn function_logs(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     Ok(serde_json::to_vec(&serde_json::json!({"Lines": lines, "Next": next})).unwrap_or_default())
 }
 
+/// Default and largest `Limit` of `Eddy.ListPendingDeliveries`.
+const PENDING_DEFAULT_LIMIT: u64 = 100;
+const PENDING_MAX_LIMIT: u64 = 10_000;
+
+/// `Eddy.ListPendingDeliveries` (used by `eddy sns pending`, ADR 0010): `{"Limit"?}` →
+/// `{"Deliveries": [...], "Truncated": bool}`, the SNS outbox entries still to be
+/// delivered, oldest first per subscription.
+fn pending_deliveries(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::Serialization(format!("The request body is not valid JSON: {e}")))?;
+    let limit = match v.get("Limit") {
+        None | Some(serde_json::Value::Null) => PENDING_DEFAULT_LIMIT,
+        Some(l) => l
+            .as_u64()
+            .filter(|n| (1..=PENDING_MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::validation(format!(
+                    "Limit must be an integer from 1 to {PENDING_MAX_LIMIT}"
+                ))
+            })?,
+    };
+    let sns = state.sns.as_ref().ok_or_else(|| {
+        ApiError::UnknownOperation("This server does not host notifications (SNS).".into())
+    })?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut pending = sns.pending(limit + 1);
+    let truncated = pending.len() > limit;
+    pending.truncate(limit);
+    Ok(pending_json(&pending, truncated))
+}
+
+/// The wire shape of `Eddy.ListPendingDeliveries` (times in epoch seconds, as AWS JSON).
+fn pending_json(pending: &[eddy_sns::Pending], truncated: bool) -> Vec<u8> {
+    let secs = |ms: u64| serde_json::json!(ms as f64 / 1000.0);
+    let deliveries: Vec<serde_json::Value> = pending
+        .iter()
+        .map(|p| {
+            let mut d = serde_json::json!({
+                "SubscriptionArn": p.subscription_arn,
+                "TopicArn": p.topic_arn,
+                "Protocol": p.protocol,
+                "Endpoint": p.endpoint,
+                "MessageId": p.message_id,
+                "Type": p.kind,
+                "Attempts": p.attempts,
+                "EnqueuedAt": secs(p.enqueued_ms),
+            });
+            if let Some(ms) = p.next_attempt_ms {
+                d["NextAttemptAt"] = secs(ms);
+            }
+            if let Some(e) = &p.last_error {
+                d["LastError"] = serde_json::json!(e);
+            }
+            d
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({"Deliveries": deliveries, "Truncated": truncated}))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pending_deliveries_wire_shape() {
+        let p = eddy_sns::Pending {
+            subscription_arn: "arn:aws:sns:us-east-1:000000000000:t:0f8fad5b".into(),
+            topic_arn: "arn:aws:sns:us-east-1:000000000000:t".into(),
+            protocol: "http".into(),
+            endpoint: "http://127.0.0.1:9/hook".into(),
+            message_id: "m-1".into(),
+            kind: "Notification",
+            attempts: 2,
+            enqueued_ms: 1_764_120_473_123,
+            next_attempt_ms: Some(1_764_120_493_500),
+            last_error: Some("HTTP 500 Internal Server Error".into()),
+        };
+        let mut fresh = p.clone();
+        fresh.attempts = 0;
+        fresh.next_attempt_ms = None;
+        fresh.last_error = None;
+        let v: serde_json::Value =
+            serde_json::from_slice(&pending_json(&[p, fresh], true)).expect("json");
+        assert_eq!(v["Truncated"], true);
+        let d = &v["Deliveries"][0];
+        assert_eq!(
+            d["SubscriptionArn"],
+            "arn:aws:sns:us-east-1:000000000000:t:0f8fad5b"
+        );
+        assert_eq!(d["TopicArn"], "arn:aws:sns:us-east-1:000000000000:t");
+        assert_eq!(d["Protocol"], "http");
+        assert_eq!(d["Endpoint"], "http://127.0.0.1:9/hook");
+        assert_eq!(d["MessageId"], "m-1");
+        assert_eq!(d["Type"], "Notification");
+        assert_eq!(d["Attempts"], 2);
+        assert_eq!(d["EnqueuedAt"].as_f64(), Some(1_764_120_473.123));
+        assert_eq!(d["NextAttemptAt"].as_f64(), Some(1_764_120_493.5));
+        assert_eq!(d["LastError"], "HTTP 500 Internal Server Error");
+        let fresh = &v["Deliveries"][1];
+        assert_eq!(fresh["Attempts"], 0);
+        assert!(fresh.get("NextAttemptAt").is_none() && fresh.get("LastError").is_none());
+    }
 
     #[test]
     fn json_check_accepts_objects_and_empty_bodies_only() {

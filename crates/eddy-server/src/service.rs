@@ -37,7 +37,8 @@ pub enum Service<'a> {
     Streams(&'a str),
     /// `POST /` with `X-Amz-Target: AmazonSQS.<Op>` (SQS, AWS JSON 1.0).
     Sqs(&'a str),
-    /// `POST /` with `X-Amz-Target: Eddy.<Op>`: eddy's own operations (function logs).
+    /// `POST /` with `X-Amz-Target: Eddy.<Op>`: eddy's own operations (function logs,
+    /// pending SNS deliveries).
     Eddy(&'a str),
     /// `/2015-03-31/...` Lambda REST API (method and path decide the operation).
     Lambda,

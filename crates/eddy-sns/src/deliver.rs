@@ -29,8 +29,19 @@ pub struct Engine {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) seq: Sequence,
     workers: Mutex<HashMap<String, Arc<Worker>>>,
+    /// Deliveries that failed since this start, by outbox key: the last error and, while
+    /// the delivery sleeps before its next attempt, when that attempt is due. Only for the
+    /// pending view (`eddy sns pending`); the attempt count itself is in the outbox.
+    retries: Mutex<HashMap<Vec<u8>, RetryState>>,
     stop: watch::Sender<bool>,
     max_in_flight: usize,
+}
+
+/// What the pending view knows about a delivery that has failed.
+#[derive(Debug, Clone)]
+struct RetryState {
+    last_error: String,
+    next_attempt_ms: Option<u64>,
 }
 
 struct Worker {
@@ -40,11 +51,13 @@ struct Worker {
     slots: Arc<Semaphore>,
 }
 
-/// One pending delivery as the CLI/admin view shows it.
+/// One pending delivery as the CLI/admin view shows it (`eddy sns pending`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Pending {
     /// Subscription ARN.
     pub subscription_arn: String,
+    /// Topic ARN.
+    pub topic_arn: String,
     /// Protocol.
     pub protocol: String,
     /// Endpoint.
@@ -57,7 +70,16 @@ pub struct Pending {
     pub attempts: u32,
     /// Unix milliseconds at enqueue.
     pub enqueued_ms: u64,
+    /// Unix milliseconds of the next attempt while the delivery waits out a retry delay;
+    /// `None` when it is being attempted now or waits for a free delivery slot.
+    pub next_attempt_ms: Option<u64>,
+    /// The error of the last failed attempt since this start of eddy (`None` before the
+    /// first failure, and after a restart until the next one).
+    pub last_error: Option<String>,
 }
+
+/// Longest error kept for the pending view.
+const MAX_ERROR_LEN: usize = 512;
 
 impl Engine {
     /// Scans the outbox (sequence floor, pending counts) and starts a worker for every
@@ -102,6 +124,7 @@ impl Engine {
             metrics,
             seq: Sequence::new(max_seq),
             workers: Mutex::new(HashMap::new()),
+            retries: Mutex::new(HashMap::new()),
             stop,
             max_in_flight: max_in_flight.max(1),
         });
@@ -168,16 +191,27 @@ impl Engine {
         let Ok(page) = storage.scan(OUTBOX, &KeyRange::prefix(b""), false, limit) else {
             return Vec::new();
         };
-        page.into_iter()
-            .filter_map(|(_, v)| serde_json::from_slice::<Delivery>(&v).ok())
-            .map(|d| Pending {
-                subscription_arn: d.subscription_arn,
-                protocol: d.protocol,
-                endpoint: d.endpoint,
-                message_id: d.message_id,
-                kind: d.kind.as_str(),
-                attempts: d.attempts,
-                enqueued_ms: d.enqueued_ms,
+        let decoded: Vec<(Vec<u8>, Delivery)> = page
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, serde_json::from_slice::<Delivery>(&v).ok()?)))
+            .collect();
+        let retries = self.retries.lock();
+        decoded
+            .into_iter()
+            .map(|(k, d)| {
+                let retry = retries.get(&k);
+                Pending {
+                    subscription_arn: d.subscription_arn,
+                    topic_arn: d.topic_arn,
+                    protocol: d.protocol,
+                    endpoint: d.endpoint,
+                    message_id: d.message_id,
+                    kind: d.kind.as_str(),
+                    attempts: d.attempts,
+                    enqueued_ms: d.enqueued_ms,
+                    next_attempt_ms: retry.and_then(|r| r.next_attempt_ms),
+                    last_error: retry.map(|r| r.last_error.clone()),
+                }
             })
             .collect()
     }
@@ -252,6 +286,7 @@ impl Engine {
             };
             if gone {
                 self.remove(key).await;
+                self.forget_failures(key, &d);
                 self.metrics
                     .dropped(&d.subscription_arn, &d.topic_arn, &d.protocol);
                 return;
@@ -263,6 +298,7 @@ impl Engine {
             let err = match result {
                 Ok(()) => {
                     self.remove(key).await;
+                    self.forget_failures(key, &d);
                     let latency =
                         Duration::from_millis(outbox::now_ms().saturating_sub(d.enqueued_ms));
                     self.metrics
@@ -293,14 +329,22 @@ impl Engine {
                             tracing::warn!(error = %e, "cannot record a failed SNS attempt");
                         }
                     }
+                    let next = outbox::now_ms()
+                        .saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+                    self.note_failure(key, &err, Some(next));
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         _ = stop.wait_for(|s| *s) => return,
                     }
+                    if let Some(r) = self.retries.lock().get_mut(key) {
+                        r.next_attempt_ms = None;
+                    }
                 }
                 None => {
+                    self.note_failure(key, &err, None);
                     let redriven = self.redrive(&d, sub.as_ref(), &err).await;
                     self.remove(key).await;
+                    self.forget_failures(key, &d);
                     self.metrics
                         .failed(&d.subscription_arn, &d.topic_arn, &d.protocol, redriven);
                     return;
@@ -373,6 +417,34 @@ impl Engine {
             "SNS delivery failed and its dead-letter queue is unavailable; dropped"
         );
         false
+    }
+
+    /// Records a failed attempt for the pending view.
+    fn note_failure(&self, key: &[u8], err: &str, next_attempt_ms: Option<u64>) {
+        let mut last_error = err.to_string();
+        if last_error.len() > MAX_ERROR_LEN {
+            let mut cut = MAX_ERROR_LEN;
+            while !last_error.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            last_error.truncate(cut);
+            last_error.push('…');
+        }
+        self.retries.lock().insert(
+            key.to_vec(),
+            RetryState {
+                last_error,
+                next_attempt_ms,
+            },
+        );
+    }
+
+    /// Drops what the pending view knew about a finished delivery (only deliveries that
+    /// failed have something, so the common path takes no lock).
+    fn forget_failures(&self, key: &[u8], d: &Delivery) {
+        if d.attempts > 0 {
+            self.retries.lock().remove(key);
+        }
     }
 
     async fn remove(&self, key: &[u8]) {

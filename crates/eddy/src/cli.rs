@@ -27,6 +27,39 @@ pub enum Command {
     Tail(TailArgs),
     /// Print a function's recent output (stdout and stderr of its processes).
     Logs(LogsArgs),
+    /// Inspect notifications (SNS) on a running eddy.
+    Sns {
+        /// What to show.
+        #[command(subcommand)]
+        command: SnsCommand,
+    },
+}
+
+/// `eddy sns` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum SnsCommand {
+    /// List the deliveries still pending (not yet delivered, redriven or given up).
+    Pending(SnsPendingArgs),
+}
+
+/// `eddy sns pending` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SnsPendingArgs {
+    /// URL of the eddy endpoint; plain HTTP.
+    #[arg(long, env = "EDDY_ENDPOINT", default_value = "http://127.0.0.1:8000", value_parser = parse_endpoint)]
+    pub endpoint: String,
+
+    /// Region named in the request signature.
+    #[arg(long, env = "EDDY_REGION", default_value = "us-east-1", value_parser = parse_region)]
+    pub region: String,
+
+    /// Most deliveries to list (1 to 10000).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub limit: u64,
+
+    /// Print the server's answer as JSON (`{"Deliveries": [...], "Truncated": bool}`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `eddy logs` options.
@@ -285,6 +318,39 @@ mod tests {
         assert!(tail(&["--from", "now", "t"]).is_err());
         assert!(tail(&["--poll-interval", "0", "t"]).is_err());
         assert!(tail(&["--poll-interval", "61", "t"]).is_err());
+    }
+
+    fn sns_pending(args: &[&str]) -> Result<SnsPendingArgs, clap::Error> {
+        let mut argv = vec!["eddy", "sns", "pending"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|c| match c.command {
+            Command::Sns {
+                command: SnsCommand::Pending(a),
+            } => a,
+            other => panic!("not sns pending: {other:?}"),
+        })
+    }
+
+    #[test]
+    fn sns_pending_defaults_and_flags() {
+        let a = sns_pending(&[]).unwrap_or_else(|e| panic!("{e}"));
+        if std::env::var_os("EDDY_ENDPOINT").is_none() {
+            assert_eq!(a.endpoint, "http://127.0.0.1:8000");
+        }
+        assert_eq!(a.limit, 100);
+        assert!(!a.json);
+        let a = sns_pending(&["--endpoint", "localhost:9000", "--limit", "5", "--json"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.endpoint, "http://localhost:9000");
+        assert_eq!(a.limit, 5);
+        assert!(a.json);
+        assert!(sns_pending(&["--limit", "0"]).is_err());
+        assert!(sns_pending(&["--limit", "10001"]).is_err());
+        assert!(sns_pending(&["--endpoint", "https://x:1"]).is_err());
+        assert!(
+            Cli::try_parse_from(["eddy", "sns"]).is_err(),
+            "a subcommand is required"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The `eddy` binary: parse the command line, set up logging and a small tokio runtime,
 //! and hand over to [`serve::serve`] (or, for `eddy tail`, to [`tail::run`], a small
-//! Streams client). Everything with server behaviour lives in library crates
-//! (`eddy-server`, `eddy-engine`, storage backends) so tests can run it in-process.
+//! Streams client; `eddy logs` and `eddy sns pending` use the same client). Everything
+//! with server behaviour lives in library crates (`eddy-server`, `eddy-engine`, storage
+//! backends) so tests can run it in-process.
 
 mod cli;
 mod logging;
@@ -53,5 +54,8 @@ fn main() -> ExitCode {
         }
         cli::Command::Tail(args) => tail::run(args),
         cli::Command::Logs(args) => tail::logs(args),
+        cli::Command::Sns {
+            command: cli::SnsCommand::Pending(args),
+        } => tail::sns_pending(args),
     }
 }

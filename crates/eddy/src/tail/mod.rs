@@ -17,6 +17,7 @@ mod follow;
 mod format;
 mod lineage;
 mod logs;
+mod pending;
 mod sigv4;
 mod wire;
 
@@ -27,6 +28,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 pub use logs::run as logs;
+pub use pending::run as sns_pending;
 
 /// Runs `eddy tail`; the process exit code.
 pub fn run(args: TailArgs) -> ExitCode {
