@@ -264,6 +264,33 @@ async fn a_poison_record_is_retried_then_discarded_to_the_destination() {
     assert_eq!(rec["responseContext"]["functionError"], "Unhandled");
     assert_eq!(rec["DDBStreamBatchInfo"]["batchSize"], 1);
     assert_eq!(rec["DDBStreamBatchInfo"]["streamArn"], json!(env.stream));
+    assert!(rec.get("payload").is_none(), "SQS records carry no payload");
+}
+
+/// Edge case 64: an S3 on-failure record carries the whole invocation event.
+#[tokio::test]
+async fn an_s3_on_failure_record_carries_the_event_payload() {
+    let env = setup(mem(), Box::new(|_, _| fail())).await;
+    let dest = "arn:aws:s3:::failed-batches";
+    env.map(json!({"MaximumRetryAttempts": 0, "DestinationConfig": {"OnFailure": {"Destination": dest}}}))
+        .await;
+    env.put("a", 1).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while env.sink.0.lock().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no on-failure record"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (arn, rec) = env.sink.0.lock()[0].clone();
+    assert_eq!(arn, dest);
+    let event = env.fake.calls.lock()[0].clone();
+    assert_eq!(rec["payload"], event, "the payload is the invocation event");
+    assert_eq!(
+        rec["payload"]["Records"][0]["dynamodb"]["Keys"]["pk"]["S"],
+        "a"
+    );
 }
 
 #[tokio::test]
