@@ -123,6 +123,19 @@ async fn setup(storage: Arc<dyn Storage>, script: Box<Script>) -> Env {
 }
 
 impl Env {
+    /// Waits (up to 10 s) for the first on-failure record sent to the destination.
+    async fn first_failure_record(&self) -> (String, Value) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.sink.0.lock().is_empty() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no on-failure record"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        self.sink.0.lock()[0].clone()
+    }
+
     async fn map(&self, extra: Value) -> Value {
         let mut body = json!({"FunctionName": "fn", "EventSourceArn": self.stream, "StartingPosition": "TRIM_HORIZON"});
         for (k, v) in extra.as_object().expect("object") {
@@ -248,16 +261,8 @@ async fn a_poison_record_is_retried_then_discarded_to_the_destination() {
     env.map(json!({"MaximumRetryAttempts": 1, "DestinationConfig": {"OnFailure": {"Destination": dest}}}))
         .await;
     env.put("a", 1).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while env.sink.0.lock().is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no on-failure record"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let (arn, rec) = env.first_failure_record().await;
     assert_eq!(env.fake.calls.lock().len(), 2, "retries + 1 invocations");
-    let (arn, rec) = env.sink.0.lock()[0].clone();
     assert_eq!(arn, dest);
     assert_eq!(rec["requestContext"]["condition"], "RetryAttemptsExhausted");
     assert_eq!(rec["requestContext"]["approximateInvokeCount"], 2);
@@ -275,15 +280,7 @@ async fn an_s3_on_failure_record_carries_the_event_payload() {
     env.map(json!({"MaximumRetryAttempts": 0, "DestinationConfig": {"OnFailure": {"Destination": dest}}}))
         .await;
     env.put("a", 1).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while env.sink.0.lock().is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no on-failure record"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let (arn, rec) = env.sink.0.lock()[0].clone();
+    let (arn, rec) = env.first_failure_record().await;
     assert_eq!(arn, dest);
     let event = env.fake.calls.lock()[0].clone();
     assert_eq!(rec["payload"], event, "the payload is the invocation event");
