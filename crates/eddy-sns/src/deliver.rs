@@ -238,13 +238,29 @@ impl Engine {
                     continue;
                 }
             };
-            for (key, value) in page {
+            for (key, _) in page {
                 if w.in_flight.lock().contains(&key) {
                     continue;
                 }
                 let permit = tokio::select! {
                     p = w.slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
                     _ = stop.wait_for(|s| *s) => return,
+                };
+                // The page may be stale by now: while this worker waited for a slot, a
+                // delivery of this entry that was in flight when the page was read may
+                // have finished and removed it. Only an entry that is neither in flight
+                // nor gone is started (this worker is the only one starting deliveries of
+                // its subscription, and a finished delivery leaves the outbox first).
+                if w.in_flight.lock().contains(&key) {
+                    continue;
+                }
+                let value = match self.catalog.storage().get(OUTBOX, &key) {
+                    Ok(Some(v)) => v,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the SNS outbox");
+                        continue;
+                    }
                 };
                 let d: Delivery = match serde_json::from_slice(&value) {
                     Ok(d) => d,

@@ -15,6 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use eddy_storage::{Storage, WriteBatch};
 use num_bigint::BigUint;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Keyspace holding the key pair and certificate (one key, `signing`).
@@ -27,7 +28,15 @@ pub struct Signer {
     cert_der: Vec<u8>,
     /// `/SimpleNotificationService-<hash>.pem`.
     cert_path: String,
+    /// Recent signatures by (version, SHA-256 of the signed text). A notification's
+    /// string to sign names no subscription, so one message fanned out to N
+    /// subscriptions is signed once instead of N times (RSA is most of a delivery's CPU).
+    recent: parking_lot::Mutex<HashMap<(u8, [u8; 32]), String>>,
 }
+
+/// Signatures kept in [`Signer::recent`]; the map is emptied when it reaches this size
+/// (the copies of one message are delivered close together).
+const RECENT_SIGNATURES: usize = 4096;
 
 struct Crt {
     n_len: usize,
@@ -91,6 +100,7 @@ impl Signer {
             crt,
             cert_der,
             cert_path,
+            recent: parking_lot::Mutex::new(HashMap::new()),
         })
     }
 
@@ -113,12 +123,22 @@ impl Signer {
 
     /// Base64 signature of `msg` for SignatureVersion `version` (1 or 2).
     pub fn sign(&self, version: u8, msg: &[u8]) -> String {
-        let sig = if version == 2 {
+        let mut id = [0u8; 32];
+        id.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, msg).as_ref());
+        if let Some(sig) = self.recent.lock().get(&(version, id)) {
+            return sig.clone();
+        }
+        let sig = B64.encode(if version == 2 {
             self.sign_sha256(msg)
         } else {
             self.sign_sha1(msg)
-        };
-        B64.encode(sig)
+        });
+        let mut recent = self.recent.lock();
+        if recent.len() >= RECENT_SIGNATURES {
+            recent.clear();
+        }
+        recent.insert((version, id), sig.clone());
+        sig
     }
 
     fn sign_sha256(&self, msg: &[u8]) -> Vec<u8> {
@@ -338,10 +358,20 @@ mod tests {
             (1u8, &RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY),
             (2u8, &RSA_PKCS1_2048_8192_SHA256),
         ] {
-            let sig = B64.decode(again.sign(v, msg)).expect("b64");
-            UnparsedPublicKey::new(alg, &pk)
-                .verify(msg, &sig)
-                .unwrap_or_else(|e| panic!("version {v} verifies: {e}"));
+            // The second call is answered from the cache of recent signatures.
+            for _ in 0..2 {
+                let sig = B64.decode(again.sign(v, msg)).expect("b64");
+                UnparsedPublicKey::new(alg, &pk)
+                    .verify(msg, &sig)
+                    .unwrap_or_else(|e| panic!("version {v} verifies: {e}"));
+            }
+            let other = B64.decode(again.sign(v, b"another text")).expect("b64");
+            assert!(
+                UnparsedPublicKey::new(alg, &pk)
+                    .verify(msg, &other)
+                    .is_err(),
+                "a cached signature is never reused for another text"
+            );
         }
         let pem = s.cert_pem();
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
