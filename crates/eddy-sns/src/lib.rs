@@ -111,7 +111,13 @@ impl Sns {
     ) -> Result<Arc<Self>, String> {
         let catalog = Arc::new(Catalog::open(storage.clone()).map_err(|e| e.to_string())?);
         let cn = format!("sns.{}.eddy", config.region);
-        let signer = Arc::new(sign::Signer::load_or_create(&storage, &cn).await?);
+        let signer = Arc::new(sign::SignerCell::new(storage.clone(), cn));
+        let warm = signer.clone();
+        tokio::spawn(async move {
+            if let Err(e) = warm.get().await {
+                tracing::error!(error = %e, "cannot load or create the SNS signing key");
+            }
+        });
         let protocols = protocols::Protocols::new(config.clone(), signer, queues, functions)?;
         let metrics = Arc::new(metrics::Metrics::default());
         let engine = deliver::Engine::start(
@@ -180,7 +186,15 @@ impl Sns {
         request_id: &str,
     ) -> SnsResponse {
         if path != "/" {
-            let signer = &self.engine.protocols.signer;
+            let signer = match self.engine.protocols.signer.get().await {
+                Ok(s) => s,
+                Err(e) => {
+                    return SnsResponse::xml(
+                        500,
+                        xml::error_body(&SnsError::internal(e), request_id),
+                    );
+                }
+            };
             if path == signer.cert_path() {
                 return SnsResponse {
                     status: 200,

@@ -6,7 +6,7 @@ use crate::envelope::{self, Urls};
 use crate::model::Subscription;
 use crate::outbox::{Delivery, Kind};
 use crate::policy;
-use crate::sign::Signer;
+use crate::sign::SignerCell;
 use crate::{FunctionInvoker, QueueSender};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
@@ -20,7 +20,7 @@ pub struct Protocols {
     from: Mailbox,
     config: SnsConfig,
     pub(crate) urls: Urls,
-    pub(crate) signer: Arc<Signer>,
+    pub(crate) signer: Arc<SignerCell>,
     pub(crate) queues: Option<Arc<dyn QueueSender>>,
     functions: Option<Arc<dyn FunctionInvoker>>,
 }
@@ -29,7 +29,7 @@ impl Protocols {
     /// Builds the HTTP client and the SMTP transport.
     pub fn new(
         config: SnsConfig,
-        signer: Arc<Signer>,
+        signer: Arc<SignerCell>,
         queues: Option<Arc<dyn QueueSender>>,
         functions: Option<Arc<dyn FunctionInvoker>>,
     ) -> Result<Self, String> {
@@ -92,7 +92,7 @@ impl Protocols {
         let body = if raw {
             d.message.clone()
         } else {
-            envelope::json_body(d, &self.urls, &self.signer)
+            envelope::json_body(d, &self.urls, &*self.signer.get().await?)
         };
         let content_type = policy::header_content_type(
             sub.and_then(|s| s.attributes.get("DeliveryPolicy"))
@@ -140,7 +140,7 @@ impl Protocols {
                 d.subject
                     .clone()
                     .unwrap_or_else(|| "AWS Notification Message".into()),
-                envelope::json_body(d, &self.urls, &self.signer),
+                envelope::json_body(d, &self.urls, &*self.signer.get().await?),
             ),
             Kind::Notification => (
                 d.subject
@@ -242,7 +242,10 @@ impl Protocols {
                 .collect();
             (d.message.clone(), attrs)
         } else {
-            (envelope::json_body(d, &self.urls, &self.signer), Vec::new())
+            (
+                envelope::json_body(d, &self.urls, &*self.signer.get().await?),
+                Vec::new(),
+            )
         };
         queues
             .send(queue_arn, body, attrs, d.group_id.clone())
@@ -253,7 +256,7 @@ impl Protocols {
         let Some(functions) = &self.functions else {
             return Err("no function service in this server".into());
         };
-        let event = envelope::lambda_event(d, &self.urls, &self.signer);
+        let event = envelope::lambda_event(d, &self.urls, &*self.signer.get().await?);
         functions.invoke(&d.endpoint, event).await
     }
 }

@@ -34,6 +34,38 @@ pub struct Signer {
     recent: parking_lot::Mutex<HashMap<(u8, [u8; 32]), String>>,
 }
 
+/// The signer, loaded (or generated and stored) on first use rather than at startup:
+/// generating a key pair on a fresh data directory would otherwise add ~150 ms to
+/// eddy's startup. [`crate::Sns::open`] starts loading it in the background at once.
+pub struct SignerCell {
+    storage: Arc<dyn Storage>,
+    common_name: String,
+    cell: tokio::sync::OnceCell<Arc<Signer>>,
+}
+
+impl SignerCell {
+    /// A cell for the signer kept in `storage`.
+    pub fn new(storage: Arc<dyn Storage>, common_name: String) -> Self {
+        Self {
+            storage,
+            common_name,
+            cell: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The signer; the first caller loads or creates it, concurrent callers wait.
+    pub async fn get(&self) -> Result<Arc<Signer>, String> {
+        self.cell
+            .get_or_try_init(|| async {
+                Signer::load_or_create(&self.storage, &self.common_name)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .cloned()
+    }
+}
+
 /// Signatures kept in [`Signer::recent`]; the map is emptied when it reaches this size
 /// (the copies of one message are delivered close together).
 const RECENT_SIGNATURES: usize = 4096;
@@ -69,9 +101,16 @@ impl Signer {
             let cert = B64.decode(s.cert).map_err(|e| e.to_string())?;
             return Self::from_parts(&pkcs8, cert);
         }
-        let key = KeyPair::generate(KeySize::Rsa2048).map_err(|e| e.to_string())?;
-        let pkcs8 = key.as_der().map_err(|e| e.to_string())?.as_ref().to_vec();
-        let cert = self_signed_cert(&key, common_name)?;
+        // RSA key generation takes ~100+ ms of CPU: off the async workers.
+        let cn = common_name.to_string();
+        let (pkcs8, cert) = tokio::task::spawn_blocking(move || {
+            let key = KeyPair::generate(KeySize::Rsa2048).map_err(|e| e.to_string())?;
+            let pkcs8 = key.as_der().map_err(|e| e.to_string())?.as_ref().to_vec();
+            let cert = self_signed_cert(&key, &cn)?;
+            Ok::<_, String>((pkcs8, cert))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         let stored = Stored {
             pkcs8: B64.encode(&pkcs8),
             cert: B64.encode(&cert),
