@@ -21,29 +21,7 @@ struct Page {
 
 /// Runs `eddy logs`; the process exit code.
 pub fn run(args: LogsArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("eddy logs: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        tokio::select! {
-            r = print(&args) => r,
-            () = super::shutdown_signal() => Ok(()),
-        }
-    });
-    match result {
-        Ok(()) | Err(Error::BrokenPipe) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("eddy logs: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    super::run_client("eddy logs", print(&args))
 }
 
 async fn print(args: &LogsArgs) -> Result<(), Error> {

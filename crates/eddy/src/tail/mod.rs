@@ -32,27 +32,37 @@ pub use pending::run as sns_pending;
 
 /// Runs `eddy tail`; the process exit code.
 pub fn run(args: TailArgs) -> ExitCode {
+    let mut out = Output::new(args.json, &args.table);
+    run_client("eddy tail", follow::tail(&args, &mut out))
+}
+
+/// Runs one client command to completion on a small runtime: Ctrl-C/SIGTERM end it
+/// quietly, a closed stdout (`| head`) is success, any other error is printed with the
+/// command's name and fails.
+pub(crate) fn run_client(
+    name: &str,
+    work: impl std::future::Future<Output = Result<(), Error>>,
+) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("eddy tail: cannot start the async runtime: {e}");
+            eprintln!("{name}: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let mut out = Output::new(args.json, &args.table);
     let result = runtime.block_on(async {
         tokio::select! {
-            r = follow::tail(&args, &mut out) => r,
+            r = work => r,
             () = shutdown_signal() => Ok(()),
         }
     });
     match result {
         Ok(()) | Err(Error::BrokenPipe) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("eddy tail: {e}");
+            eprintln!("{name}: {e}");
             ExitCode::FAILURE
         }
     }

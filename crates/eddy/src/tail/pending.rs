@@ -50,29 +50,7 @@ struct Delivery {
 
 /// Runs `eddy sns pending`; the process exit code.
 pub fn run(args: SnsPendingArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("eddy sns pending: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        tokio::select! {
-            r = print(&args) => r,
-            () = super::shutdown_signal() => Ok(()),
-        }
-    });
-    match result {
-        Ok(()) | Err(Error::BrokenPipe) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("eddy sns pending: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    super::run_client("eddy sns pending", print(&args))
 }
 
 async fn print(args: &SnsPendingArgs) -> Result<(), Error> {
