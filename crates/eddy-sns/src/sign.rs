@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use eddy_storage::{Storage, WriteBatch};
 use num_bigint::BigUint;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Keyspace holding the key pair and certificate (one key, `signing`).
 pub const SIGNING: &str = "sns_signing";
@@ -31,7 +31,9 @@ pub struct Signer {
     /// Recent signatures by (version, SHA-256 of the signed text). A notification's
     /// string to sign names no subscription, so one message fanned out to N
     /// subscriptions is signed once instead of N times (RSA is most of a delivery's CPU).
-    recent: parking_lot::Mutex<HashMap<(u8, [u8; 32]), String>>,
+    /// Each slot is filled once: the subscriptions' workers usually ask at the same
+    /// moment, and the later ones wait for the first instead of signing too.
+    recent: parking_lot::Mutex<HashMap<(u8, [u8; 32]), Arc<OnceLock<String>>>>,
 }
 
 /// The signer, loaded (or generated and stored) on first use rather than at startup:
@@ -164,20 +166,21 @@ impl Signer {
     pub fn sign(&self, version: u8, msg: &[u8]) -> String {
         let mut id = [0u8; 32];
         id.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, msg).as_ref());
-        if let Some(sig) = self.recent.lock().get(&(version, id)) {
-            return sig.clone();
-        }
-        let sig = B64.encode(if version == 2 {
-            self.sign_sha256(msg)
-        } else {
-            self.sign_sha1(msg)
-        });
-        let mut recent = self.recent.lock();
-        if recent.len() >= RECENT_SIGNATURES {
-            recent.clear();
-        }
-        recent.insert((version, id), sig.clone());
-        sig
+        let slot = {
+            let mut recent = self.recent.lock();
+            if recent.len() >= RECENT_SIGNATURES && !recent.contains_key(&(version, id)) {
+                recent.clear();
+            }
+            recent.entry((version, id)).or_default().clone()
+        };
+        slot.get_or_init(|| {
+            B64.encode(if version == 2 {
+                self.sign_sha256(msg)
+            } else {
+                self.sign_sha1(msg)
+            })
+        })
+        .clone()
     }
 
     fn sign_sha256(&self, msg: &[u8]) -> Vec<u8> {
