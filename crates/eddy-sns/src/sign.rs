@@ -33,7 +33,7 @@ pub struct Signer {
     /// subscriptions is signed once instead of N times (RSA is most of a delivery's CPU).
     /// Each slot is filled once: the subscriptions' workers usually ask at the same
     /// moment, and the later ones wait for the first instead of signing too.
-    recent: parking_lot::Mutex<HashMap<(u8, [u8; 32]), Arc<OnceLock<String>>>>,
+    recent: parking_lot::Mutex<HashMap<SignatureId, Arc<OnceLock<String>>>>,
 }
 
 /// The signer, loaded (or generated and stored) on first use rather than at startup:
@@ -67,6 +67,9 @@ impl SignerCell {
             .cloned()
     }
 }
+
+/// (SignatureVersion, SHA-256 of the signed text).
+type SignatureId = (u8, [u8; 32]);
 
 /// Signatures kept in [`Signer::recent`]; the map is emptied when it reaches this size
 /// (the copies of one message are delivered close together).
