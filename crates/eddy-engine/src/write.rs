@@ -89,6 +89,17 @@ impl Engine {
         self.read_raw(&skey)
     }
 
+    /// The stored bytes of an item (see `eddy_types::codec`), not decoded.
+    pub(crate) fn read_item_bytes(
+        &self,
+        entry: &TableEntry,
+        key: &PrimaryKey,
+    ) -> Result<Option<Vec<u8>>, ApiError> {
+        self.storage
+            .get(ITEMS, &key.encode(entry.def.id))
+            .map_err(crate::storage_error)
+    }
+
     fn read_raw(&self, skey: &[u8]) -> Result<Option<Item>, ApiError> {
         match self
             .storage

@@ -34,21 +34,21 @@ use crate::attr::{AttributeValue, Item};
 use crate::number::Number;
 
 /// Format version written first.
-const VERSION: u8 = 0x01;
+pub(crate) const VERSION: u8 = 0x01;
 /// Deepest nesting the decoder follows; valid items stop at 32 levels.
 const MAX_DEPTH: usize = 64;
 
-const T_S: u8 = 0x01;
-const T_N: u8 = 0x02;
-const T_B: u8 = 0x03;
-const T_SS: u8 = 0x04;
-const T_NS: u8 = 0x05;
-const T_BS: u8 = 0x06;
-const T_M: u8 = 0x07;
-const T_L: u8 = 0x08;
-const T_NULL: u8 = 0x09;
-const T_FALSE: u8 = 0x0A;
-const T_TRUE: u8 = 0x0B;
+pub(crate) const T_S: u8 = 0x01;
+pub(crate) const T_N: u8 = 0x02;
+pub(crate) const T_B: u8 = 0x03;
+pub(crate) const T_SS: u8 = 0x04;
+pub(crate) const T_NS: u8 = 0x05;
+pub(crate) const T_BS: u8 = 0x06;
+pub(crate) const T_M: u8 = 0x07;
+pub(crate) const T_L: u8 = 0x08;
+pub(crate) const T_NULL: u8 = 0x09;
+pub(crate) const T_FALSE: u8 = 0x0A;
+pub(crate) const T_TRUE: u8 = 0x0B;
 
 /// Why stored bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -185,18 +185,31 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item, CodecError> {
 }
 
 /// A cursor over the remaining input.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     buf: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8, CodecError> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Self { buf }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// A length-prefixed UTF-8 string, borrowed.
+    pub(crate) fn str(&mut self) -> Result<&'a str, CodecError> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| CodecError::InvalidUtf8)
+    }
+
+    pub(crate) fn byte(&mut self) -> Result<u8, CodecError> {
         let (&b, rest) = self.buf.split_first().ok_or(CodecError::Truncated)?;
         self.buf = rest;
         Ok(b)
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
         if n > self.buf.len() {
             return Err(CodecError::Truncated);
         }
@@ -223,7 +236,7 @@ impl<'a> Reader<'a> {
 
     /// A length or count that cannot exceed the remaining bytes (every element takes at
     /// least one byte), so no allocation is ever sized from a corrupt prefix.
-    fn count(&mut self) -> Result<usize, CodecError> {
+    pub(crate) fn count(&mut self) -> Result<usize, CodecError> {
         let n = usize::try_from(self.varint()?).map_err(|_| CodecError::InvalidLength)?;
         if n > self.buf.len() {
             Err(CodecError::InvalidLength)
@@ -232,7 +245,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], CodecError> {
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], CodecError> {
         let n = self.count()?;
         self.take(n)
     }

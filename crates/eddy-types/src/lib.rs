@@ -14,6 +14,7 @@
 
 pub mod attr;
 pub mod codec;
+pub mod codec_json;
 pub mod error;
 pub mod number;
 pub mod size;

@@ -4,6 +4,7 @@ use super::common::{ExprParams, capacity_mode, consumed, decode, encode, read_un
 use super::constraints::*;
 use crate::Engine;
 use crate::keys::key_from_param;
+use eddy_types::codec_json::item_json;
 use eddy_types::size::item_size;
 use eddy_types::{ApiError, Item};
 use serde::{Deserialize, Serialize};
@@ -58,8 +59,33 @@ impl Engine {
         .parse()?;
         let entry = self.table(input.table_name.as_deref())?;
         let key = key_from_param(&entry.def.key, &key)?;
-        let item = self.read_item(&entry, &key)?;
         let consistent = input.consistent_read.unwrap_or(false);
+        if exprs.projection.is_none() {
+            // The whole item: its JSON is written straight from the stored bytes.
+            let stored = self.read_item_bytes(&entry, &key)?;
+            let mut out = Vec::with_capacity(64 + stored.as_ref().map_or(0, |b| b.len() * 2));
+            out.push(b'{');
+            let size = match &stored {
+                Some(bytes) => {
+                    out.extend_from_slice(b"\"Item\":");
+                    let size = item_json(bytes, &mut out)
+                        .map_err(|e| crate::internal(format!("corrupt item: {e}")))?;
+                    Some(size)
+                }
+                None => None,
+            };
+            let units = read_units(size, consistent);
+            if let Some(c) = consumed(cap, &entry.def.name, units, &[]) {
+                if size.is_some() {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"\"ConsumedCapacity\":");
+                out.extend_from_slice(&encode(&c)?);
+            }
+            out.push(b'}');
+            return Ok(out);
+        }
+        let item = self.read_item(&entry, &key)?;
         let units = read_units(item.as_ref().map(item_size), consistent);
         let item = match (item, &exprs.projection) {
             (Some(i), Some(p)) => Some(p.apply(&i)),

@@ -23,7 +23,8 @@ use crate::keys::PrimaryKey;
 use crate::model::IndexDef;
 use eddy_expr::{Condition, condition_paths};
 use eddy_storage::KeyRange;
-use eddy_types::codec::decode_item;
+use eddy_types::codec::{CodecError, decode_item};
+use eddy_types::codec_json::item_json;
 use eddy_types::size::item_size;
 use eddy_types::{ApiError, Item};
 use serde::Serialize;
@@ -61,8 +62,11 @@ pub struct PageRequest<'a> {
 /// One page read.
 #[derive(Debug, Default)]
 pub struct Page {
-    /// Returned items (empty for `Select::Count`).
+    /// Returned items (empty for `Select::Count`, and when `json` holds them).
     pub items: Vec<Item>,
+    /// The returned items as comma-separated wire JSON, written straight from storage
+    /// when they are returned as stored (no filter, no projection, no table fetch).
+    pub json: Option<Vec<u8>>,
     /// Items that passed the filter.
     pub count: usize,
     /// Items read.
@@ -113,6 +117,12 @@ impl Engine {
         };
         let mut range = req.range;
         let mut page = Page::default();
+        let raw = !fetch
+            && req.filter.is_none()
+            && matches!(req.select, Select::All | Select::AllProjected);
+        if raw {
+            page.json = Some(Vec::new());
+        }
         let mut last: Option<Item> = None;
         let mut chunk = FIRST_CHUNK;
         loop {
@@ -127,8 +137,29 @@ impl Engine {
                     page.last_key = last;
                     return Ok(page);
                 }
-                let stored = decode_item(&value)
-                    .map_err(|e| crate::internal(format!("corrupt item: {e}")))?;
+                let corrupt = |e: CodecError| crate::internal(format!("corrupt item: {e}"));
+                if let Some(json) = &mut page.json {
+                    if page.count > 0 {
+                        json.push(b',');
+                    }
+                    page.bytes += item_json(&value, json).map_err(corrupt)?;
+                    page.scanned += 1;
+                    page.count += 1;
+                    match req.reverse {
+                        true => range.end = Bound::Excluded(key),
+                        false => range.start = Bound::Excluded(key),
+                    }
+                    if req.limit == Some(page.scanned) || page.bytes >= PAGE_BYTES {
+                        let stored = decode_item(&value).map_err(corrupt)?;
+                        last = Some(key_of(&key_names, &stored));
+                    }
+                    if req.limit == Some(page.scanned) {
+                        page.last_key = last;
+                        return Ok(page);
+                    }
+                    continue;
+                }
+                let stored = decode_item(&value).map_err(corrupt)?;
                 page.bytes += item_size(&stored);
                 page.scanned += 1;
                 match req.reverse {
@@ -139,12 +170,7 @@ impl Engine {
                 // the page: built then, not for every item read.
                 let may_end = req.limit == Some(page.scanned) || page.bytes >= PAGE_BYTES;
                 if may_end {
-                    last = Some(
-                        key_names
-                            .iter()
-                            .filter_map(|n| stored.get(*n).map(|v| (n.to_string(), v.clone())))
-                            .collect(),
-                    );
+                    last = Some(key_of(&key_names, &stored));
                 }
                 let full = if fetch {
                     self.fetch_from_table(req.entry, &stored, req.consistent, &mut page)?
@@ -206,6 +232,14 @@ impl Engine {
     }
 }
 
+/// The key attributes (`names`) of `item`: a `LastEvaluatedKey`.
+fn key_of(names: &[&str], item: &Item) -> Item {
+    names
+        .iter()
+        .filter_map(|n| item.get(*n).map(|v| (n.to_string(), v.clone())))
+        .collect()
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Output {
@@ -238,6 +272,29 @@ pub fn page_output(
             &[(global, i.name.clone(), units)],
         ),
     };
+    if let Some(json) = page.json {
+        // The same members in the same order as `Output`, around items already in JSON.
+        let mut out = Vec::with_capacity(json.len() + 128);
+        out.extend_from_slice(b"{\"Items\":[");
+        out.extend_from_slice(&json);
+        out.extend_from_slice(
+            format!(
+                "],\"Count\":{},\"ScannedCount\":{}",
+                page.count, page.scanned
+            )
+            .as_bytes(),
+        );
+        if let Some(last) = &page.last_key {
+            out.extend_from_slice(b",\"LastEvaluatedKey\":");
+            out.extend_from_slice(&encode(last)?);
+        }
+        if let Some(c) = &capacity {
+            out.extend_from_slice(b",\"ConsumedCapacity\":");
+            out.extend_from_slice(&encode(c)?);
+        }
+        out.push(b'}');
+        return Ok(out);
+    }
     encode(&Output {
         items: (!matches!(select, Select::Count)).then_some(page.items),
         count: page.count,
