@@ -1,8 +1,9 @@
 //! Smoke tests of the built `eddy` binary: flags, the startup line, serving, signals.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const FAKE_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00";
@@ -27,21 +28,16 @@ impl Eddy {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn eddy");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
-        let Some(url) = line.trim().strip_prefix("eddy listening on ") else {
-            let _ = child.kill();
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
+        let url = match common::listening_url(&mut child, Duration::from_secs(20)) {
+            Ok(url) => url,
+            Err(line) => {
+                let _ = child.kill();
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("no startup line; got {line:?}; stderr:\n{err}");
             }
-            panic!("no startup line; got {line:?}; stderr:\n{err}");
         };
         let url = format!("{url}/");
         Self {

@@ -2,9 +2,9 @@
 //! keep failing (an sms subscription on a server without `--sms-gateway-url`), and the
 //! CLI lists them through `Eddy.ListPendingDeliveries` (ADR 0010).
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const FAKE_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=00";
@@ -25,19 +25,8 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn eddy");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
-        let url = line
-            .trim()
-            .strip_prefix("eddy listening on ")
-            .unwrap_or_else(|| panic!("no startup line: {line:?}"))
-            .to_string();
+        let url = common::listening_url(&mut child, Duration::from_secs(20))
+            .unwrap_or_else(|line| panic!("no startup line: {line:?}"));
         Self { child, url }
     }
 

@@ -1,6 +1,8 @@
 //! End-to-end tests of `eddy tail` against the built `eddy` binary: a real server with a
 //! one-second shard rollover, a real `eddy tail` child process reading its stream.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -44,20 +46,9 @@ fn server() -> (Proc, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn eddy serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
+    let url = common::listening_url(&mut child, Duration::from_secs(30))
+        .unwrap_or_else(|line| panic!("no startup line: {line:?}"));
     let proc = Proc(child);
-    let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-    let url = line
-        .trim()
-        .strip_prefix("eddy listening on ")
-        .unwrap_or_else(|| panic!("no startup line: {line:?}"))
-        .to_string();
     (proc, url)
 }
 
