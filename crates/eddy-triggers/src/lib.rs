@@ -13,6 +13,7 @@
 //! through [`FailureDestination`] for the same reason (SNS and SQS are another crate).
 
 pub mod api;
+mod batch;
 mod deliver;
 pub mod filter;
 pub mod metrics;

@@ -1,5 +1,5 @@
 //! One poller per enabled mapping: follows the stream's shard lineage from the durable
-//! checkpoint, filters and batches records, hands batches to `deliver.rs`, and moves the
+//! checkpoint, forms batches (`batch.rs`), hands them to `deliver.rs`, and moves the
 //! checkpoint past each batch once it has been delivered or discarded.
 //!
 //! Waiting is event-driven: an idle poller sleeps on the engine's visibility watch (woken
@@ -9,7 +9,8 @@
 //! gone, as on AWS after 24 h).
 
 use crate::Shared;
-use crate::deliver::{Context, Delivered, LambdaRecord, deliver};
+use crate::batch::{by_window, gather, split_lanes};
+use crate::deliver::{Context, Delivered, deliver};
 use crate::filter::Pattern;
 use crate::metrics::MappingMetrics;
 use crate::model::{CHECKPOINTS, Checkpoint, Mapping};
@@ -275,79 +276,6 @@ async fn run(
     }
 }
 
-/// Records gathered for one batch: those that passed the filters, in stream order.
-#[derive(Default)]
-struct Gathered {
-    records: Vec<LambdaRecord>,
-    /// Stream records read (matching or not).
-    read: usize,
-    /// Records dropped by the filters.
-    filtered: u64,
-    /// Approximate payload size of `records`.
-    bytes: usize,
-    next: u64,
-    shard_done: bool,
-}
-
-impl Gathered {
-    fn absorb(&mut self, more: Gathered) {
-        self.records.extend(more.records);
-        self.read += more.read;
-        self.filtered += more.filtered;
-        self.bytes += more.bytes;
-        self.next = more.next;
-        self.shard_done = more.shard_done;
-    }
-}
-
-/// Reads from `from` until `room` records have passed the filters, the payload budget
-/// is used, or nothing more is visible. Filtering happens before batching (spec §2.11):
-/// BatchSize counts matching records, and a run of filtered-out records never produces
-/// a short or empty invocation. Only the first read's error is reported; a later one
-/// ends the gathering with what was read.
-#[allow(clippy::too_many_arguments)]
-fn gather(
-    engine: &eddy_engine::Engine,
-    stream_id: u64,
-    shard: u32,
-    from: u64,
-    room: usize,
-    budget: usize,
-    stream_arn: &str,
-    filters: &[Pattern],
-) -> Result<Gathered, StreamReadError> {
-    let mut g = Gathered {
-        next: from,
-        ..Gathered::default()
-    };
-    loop {
-        let want = room - g.records.len();
-        let read = match engine.stream_read(stream_id, shard, g.next, want, budget - g.bytes) {
-            Ok(b) => b,
-            Err(e) if g.read == 0 => return Err(e),
-            Err(_) => return Ok(g),
-        };
-        g.next = read.next;
-        g.shard_done = read.shard_done;
-        g.read += read.records.len();
-        let exhausted = read.records.len() < want;
-        for r in &read.records {
-            let Some(rec) = LambdaRecord::from_stream(r, stream_arn) else {
-                continue;
-            };
-            if filters.is_empty() || filters.iter().any(|f| f.matches(&rec.value)) {
-                g.bytes += r.json.len();
-                g.records.push(rec);
-            } else {
-                g.filtered += 1;
-            }
-        }
-        if exhausted || g.shard_done || g.records.len() >= room || g.bytes >= budget {
-            return Ok(g);
-        }
-    }
-}
-
 /// Waits for new records, a metadata re-check timeout, or a stop; false on stop.
 async fn idle(
     shared: &Shared,
@@ -358,100 +286,5 @@ async fn idle(
         _ = wake.changed() => true,
         () = tokio::time::sleep(shared.config.idle_wait) => true,
         _ = stop.changed() => false,
-    }
-}
-
-/// ParallelizationFactor: deals `records` into `lanes` lanes by item key, so the records
-/// of one item stay in one lane, in stream order, while different items' records are
-/// delivered concurrently; each lane is cut into batches of at most `limit`. Empty lanes
-/// are left out.
-fn split_lanes(
-    records: Vec<LambdaRecord>,
-    lanes: usize,
-    limit: usize,
-) -> Vec<Vec<Vec<LambdaRecord>>> {
-    use std::hash::{Hash, Hasher};
-    let mut dealt: Vec<Vec<LambdaRecord>> = vec![Vec::new(); lanes];
-    for r in records {
-        // SipHash with fixed keys: the same item always lands in the same lane.
-        let mut hasher = std::hash::DefaultHasher::new();
-        r.value["dynamodb"]["Keys"].to_string().hash(&mut hasher);
-        dealt[(hasher.finish() % lanes as u64) as usize].push(r);
-    }
-    dealt
-        .into_iter()
-        .filter(|lane| !lane.is_empty())
-        .map(|lane| {
-            let mut batches = Vec::new();
-            let mut lane = lane.into_iter().peekable();
-            while lane.peek().is_some() {
-                batches.push(lane.by_ref().take(limit).collect());
-            }
-            batches
-        })
-        .collect()
-}
-
-/// Splits records (in stream order) into runs of the same tumbling window.
-fn by_window(records: Vec<LambdaRecord>, width_s: i64) -> Vec<Vec<LambdaRecord>> {
-    let mut out: Vec<Vec<LambdaRecord>> = Vec::new();
-    let mut last = None;
-    for r in records {
-        let start = Window::containing(r.created_ms, width_s).start;
-        match out.last_mut() {
-            Some(run) if last == Some(start) => run.push(r),
-            _ => out.push(vec![r]),
-        }
-        last = Some(start);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn rec(seq: u64, key: &str) -> LambdaRecord {
-        LambdaRecord {
-            seq,
-            created_ms: 0,
-            value: json!({"dynamodb": {"Keys": {"id": {"S": key}}}}),
-        }
-    }
-
-    #[test]
-    fn lanes_keep_each_items_records_together_and_in_order() {
-        let keys = ["a", "b", "c", "d", "e"];
-        let records: Vec<_> = (0..40).map(|i| rec(i, keys[i as usize % 5])).collect();
-        let lanes = split_lanes(records, 3, 4);
-        assert!(lanes.len() > 1 && lanes.len() <= 3);
-        let mut seen = 0;
-        for key in keys {
-            let holding: Vec<_> = lanes
-                .iter()
-                .filter(|l| {
-                    l.iter()
-                        .flatten()
-                        .any(|r| r.value["dynamodb"]["Keys"]["id"]["S"] == key)
-                })
-                .collect();
-            assert_eq!(holding.len(), 1, "{key} is in one lane");
-            let seqs: Vec<u64> = holding[0]
-                .iter()
-                .flatten()
-                .filter(|r| r.value["dynamodb"]["Keys"]["id"]["S"] == key)
-                .map(|r| r.seq)
-                .collect();
-            assert!(seqs.windows(2).all(|w| w[0] < w[1]));
-            seen += seqs.len();
-        }
-        assert_eq!(seen, 40);
-        assert!(
-            lanes
-                .iter()
-                .flatten()
-                .all(|b| !b.is_empty() && b.len() <= 4)
-        );
     }
 }
