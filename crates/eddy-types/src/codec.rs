@@ -36,7 +36,7 @@ use crate::number::Number;
 /// Format version written first.
 pub(crate) const VERSION: u8 = 0x01;
 /// Deepest nesting the decoder follows; valid items stop at 32 levels.
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 pub(crate) const T_S: u8 = 0x01;
 pub(crate) const T_N: u8 = 0x02;

@@ -9,13 +9,12 @@
 //! the decoded item (a property test below checks it on random items), and malformed
 //! input is a [`CodecError`] just as in [`crate::codec::decode_item`].
 
-use crate::codec::{CodecError, Reader, T_B, T_BS, T_FALSE, T_L, T_M, T_N, T_NS, T_NULL};
-use crate::codec::{T_S, T_SS, T_TRUE, VERSION};
+use crate::codec::{CodecError, MAX_DEPTH, Reader, T_B, T_BS, T_FALSE, T_L, T_M, T_N, T_NS};
+use crate::codec::{T_NULL, T_S, T_SS, T_TRUE, VERSION};
+use crate::number::write_canonical;
+use crate::size::number_size_of;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-
-/// Deepest nesting followed (as the decoder).
-const MAX_DEPTH: usize = 64;
 
 /// Appends the wire JSON object of the encoded item `bytes` to `out`; returns the item's
 /// DynamoDB size (names included), as [`crate::size::item_size`] would.
@@ -176,26 +175,22 @@ fn number(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<usize, CodecError> {
     if d[0] == b'0' || d[count - 1] == b'0' {
         return Err(CodecError::InvalidNumber);
     }
+    // Only ASCII digits were written above.
+    let d = std::str::from_utf8(d).map_err(|_| CodecError::InvalidNumber)?;
     out.push(b'"');
-    if neg {
-        out.push(b'-');
-    }
-    if exp <= 0 {
-        out.extend_from_slice(b"0.");
-        out.resize(out.len() + exp.unsigned_abs() as usize, b'0');
-        out.extend_from_slice(d);
-    } else if (exp as usize) < count {
-        let (int, frac) = d.split_at(exp as usize);
-        out.extend_from_slice(int);
-        out.push(b'.');
-        out.extend_from_slice(frac);
-    } else {
-        out.extend_from_slice(d);
-        out.resize(out.len() + (exp as usize - count), b'0');
-    }
+    let _ = write_canonical(&mut VecWriter(out), neg, d, exp);
     out.push(b'"');
-    let straddles = count.is_multiple_of(2) && exp % 2 != 0;
-    Ok(1 + count.div_ceil(2) + usize::from(straddles) + usize::from(neg))
+    Ok(number_size_of(count, exp, neg))
+}
+
+/// `fmt::Write` into a byte vector (which cannot fail).
+struct VecWriter<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for VecWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -260,33 +260,43 @@ impl std::fmt::Display for Number {
     /// (`1.50`); we always print the canonical form. Top-level `N` and `NS` values match
     /// Local on 400 random inputs, and random nested items match up to that difference.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::fmt::Write;
-        if self.is_zero() {
-            return f.write_char('0');
-        }
-        if self.neg {
-            f.write_char('-')?;
-        }
-        let d: &str = &self.digits;
-        let exp = self.exp;
-        if exp <= 0 {
-            f.write_str("0.")?;
-            write_zeros(f, exp.unsigned_abs() as usize)?;
-            f.write_str(d)
-        } else if (exp as usize) < d.len() {
-            let (int, frac) = d.split_at(exp as usize);
-            f.write_str(int)?;
-            f.write_char('.')?;
-            f.write_str(frac)
-        } else {
-            f.write_str(d)?;
-            write_zeros(f, exp as usize - d.len())
-        }
+        write_canonical(f, self.neg, &self.digits, i64::from(self.exp))
+    }
+}
+
+/// DynamoDB's canonical text of `±0.DIGITS x 10^exp` (plain notation, no trailing zeros;
+/// `digits` empty for zero). Shared by [`Number`]'s `Display` and the stored-bytes-to-JSON
+/// transcoder (`codec_json`), which formats numbers without building a `Number`.
+pub(crate) fn write_canonical(
+    f: &mut impl std::fmt::Write,
+    neg: bool,
+    digits: &str,
+    exp: i64,
+) -> std::fmt::Result {
+    if digits.is_empty() {
+        return f.write_char('0');
+    }
+    if neg {
+        f.write_char('-')?;
+    }
+    let d = digits;
+    if exp <= 0 {
+        f.write_str("0.")?;
+        write_zeros(f, exp.unsigned_abs() as usize)?;
+        f.write_str(d)
+    } else if (exp as usize) < d.len() {
+        let (int, frac) = d.split_at(exp as usize);
+        f.write_str(int)?;
+        f.write_char('.')?;
+        f.write_str(frac)
+    } else {
+        f.write_str(d)?;
+        write_zeros(f, exp as usize - d.len())
     }
 }
 
 /// Writes `n` zeros without allocating.
-fn write_zeros(f: &mut std::fmt::Formatter<'_>, mut n: usize) -> std::fmt::Result {
+fn write_zeros(f: &mut impl std::fmt::Write, mut n: usize) -> std::fmt::Result {
     const ZEROS: &str = "00000000000000000000000000000000";
     while n > 0 {
         let k = n.min(ZEROS.len());

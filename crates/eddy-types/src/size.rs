@@ -54,12 +54,21 @@ pub fn item_size(item: &Item) -> usize {
 
 /// A number's stored size (see the module doc).
 pub fn number_size(n: &Number) -> usize {
-    let digits = n.significant_digits();
+    number_size_of(
+        n.significant_digits(),
+        i64::from(n.exponent()),
+        n.is_negative(),
+    )
+}
+
+/// [`number_size`] from a number's parts: `digits` significant digits, value
+/// `0.DIGITS x 10^exp` (also used by `codec_json`, which never builds a `Number`).
+pub(crate) fn number_size_of(digits: usize, exp: i64, neg: bool) -> usize {
     if digits == 0 {
         return 1;
     }
-    let straddles = digits.is_multiple_of(2) && n.exponent() % 2 != 0;
-    1 + digits.div_ceil(2) + usize::from(straddles) + usize::from(n.is_negative())
+    let straddles = digits.is_multiple_of(2) && exp % 2 != 0;
+    1 + digits.div_ceil(2) + usize::from(straddles) + usize::from(neg)
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@
 
 use super::meta::{ViewType, seq_to_wire};
 use eddy_types::Item;
-use eddy_types::codec::{decode_item, encode_item};
+use eddy_types::codec::encode_item;
+use eddy_types::codec_json::item_json;
 use eddy_types::size::item_size;
 use std::io::Write;
 
@@ -162,18 +163,20 @@ impl<'a> Cursor<'a> {
         self.take(1).map(|b| b[0])
     }
 
-    fn item(&mut self) -> Option<Option<Item>> {
+    /// An optional encoded item: its bytes, or `None` when the part is absent.
+    fn item(&mut self) -> Option<Option<&'a [u8]>> {
         if self.u8()? == 0 {
             return Some(None);
         }
         let len = u32::from_be_bytes(self.take(4)?.try_into().ok()?) as usize;
-        decode_item(self.take(len)?).ok().map(Some)
+        self.take(len).map(Some)
     }
 }
 
 /// Appends the GetRecords JSON of the record stored as `stored` under (`stream_id`,
-/// `seq`), naming `region` as its source. `None` when the bytes are not a record (storage
-/// corruption; the caller reports it).
+/// `seq`), naming `region` as its source; the images go straight from their stored
+/// encoding to JSON (`codec_json`). `None` when the bytes are not a record (storage
+/// corruption; the caller reports it and drops what was appended).
 pub fn write_wire(
     out: &mut Vec<u8>,
     stored: &[u8],
@@ -206,14 +209,19 @@ pub fn write_wire(
         event_id(stream_id, seq),
         created.div_euclid(1000)
     );
-    let _ = serde_json::to_writer(&mut *out, &keys.unwrap_or_default());
-    if let Some(item) = new {
-        out.extend_from_slice(br#","NewImage":"#);
-        let _ = serde_json::to_writer(&mut *out, &item);
+    match keys {
+        Some(bytes) => {
+            item_json(bytes, out).ok()?;
+        }
+        None => out.extend_from_slice(b"{}"),
     }
-    if let Some(item) = old {
+    if let Some(bytes) = new {
+        out.extend_from_slice(br#","NewImage":"#);
+        item_json(bytes, out).ok()?;
+    }
+    if let Some(bytes) = old {
         out.extend_from_slice(br#","OldImage":"#);
-        let _ = serde_json::to_writer(&mut *out, &item);
+        item_json(bytes, out).ok()?;
     }
     let _ = write!(
         out,
