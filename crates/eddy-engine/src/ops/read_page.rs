@@ -115,7 +115,7 @@ impl Engine {
                 .flat_map(|(i, _)| std::iter::once(&i.key.hash).chain(i.key.range.as_ref()));
             table.chain(index).map(|a| a.name.as_str()).collect()
         };
-        let mut range = req.range;
+        let mut range = req.range.clone();
         let mut page = Page::default();
         let raw = !fetch
             && req.filter.is_none()
@@ -138,57 +138,38 @@ impl Engine {
                     return Ok(page);
                 }
                 let corrupt = |e: CodecError| crate::internal(format!("corrupt item: {e}"));
-                if let Some(json) = &mut page.json {
-                    if page.count > 0 {
-                        json.push(b',');
+                // Items returned as stored go from their bytes straight to JSON; the
+                // others are decoded to be filtered, fetched or projected.
+                let stored = match &mut page.json {
+                    Some(json) => {
+                        if page.count > 0 {
+                            json.push(b',');
+                        }
+                        page.bytes += item_json(&value, json).map_err(corrupt)?;
+                        page.count += 1;
+                        None
                     }
-                    page.bytes += item_json(&value, json).map_err(corrupt)?;
-                    page.scanned += 1;
-                    page.count += 1;
-                    match req.reverse {
-                        true => range.end = Bound::Excluded(key),
-                        false => range.start = Bound::Excluded(key),
-                    }
-                    if req.limit == Some(page.scanned) || page.bytes >= PAGE_BYTES {
+                    None => {
                         let stored = decode_item(&value).map_err(corrupt)?;
-                        last = Some(key_of(&key_names, &stored));
+                        page.bytes += item_size(&stored);
+                        Some(stored)
                     }
-                    if req.limit == Some(page.scanned) {
-                        page.last_key = last;
-                        return Ok(page);
-                    }
-                    continue;
-                }
-                let stored = decode_item(&value).map_err(corrupt)?;
-                page.bytes += item_size(&stored);
+                };
                 page.scanned += 1;
+                // The key of the page's last item is only needed if this item may end
+                // the page: built then, not for every item read.
+                if req.limit == Some(page.scanned) || page.bytes >= PAGE_BYTES {
+                    last = Some(match &stored {
+                        Some(item) => key_of(&key_names, item),
+                        None => key_of(&key_names, &decode_item(&value).map_err(corrupt)?),
+                    });
+                }
                 match req.reverse {
                     true => range.end = Bound::Excluded(key),
                     false => range.start = Bound::Excluded(key),
                 }
-                // The key of the page's last item is only needed if this item may end
-                // the page: built then, not for every item read.
-                let may_end = req.limit == Some(page.scanned) || page.bytes >= PAGE_BYTES;
-                if may_end {
-                    last = Some(key_of(&key_names, &stored));
-                }
-                let full = if fetch {
-                    self.fetch_from_table(req.entry, &stored, req.consistent, &mut page)?
-                } else {
-                    None
-                };
-                let item = full.as_ref().unwrap_or(&stored);
-                if (!fetch || full.is_some())
-                    && req.filter.is_none_or(|f| f.eval(item).unwrap_or(false))
-                {
-                    page.count += 1;
-                    match req.select {
-                        Select::Count => {}
-                        Select::Specific(p) => page.items.push(p.apply(item)),
-                        Select::All => page.items.push(full.unwrap_or(stored)),
-                        // What the index holds, even when the filter needed the table item.
-                        Select::AllProjected => page.items.push(stored),
-                    }
+                if let Some(stored) = stored {
+                    self.collect(&req, fetch, stored, &mut page)?;
                 }
                 if req.limit == Some(page.scanned) {
                     page.last_key = last;
@@ -204,6 +185,34 @@ impl Engine {
             let rest = PAGE_BYTES.saturating_sub(page.bytes).div_ceil(average) + 1;
             chunk = (chunk * 2).min(MAX_CHUNK).min(rest);
         }
+    }
+
+    /// Adds one decoded item to the page if it passes the filter: fetched from the table
+    /// first when the index entry does not hold enough (`fetch`), then selected.
+    fn collect(
+        &self,
+        req: &PageRequest<'_>,
+        fetch: bool,
+        stored: Item,
+        page: &mut Page,
+    ) -> Result<(), ApiError> {
+        let full = if fetch {
+            self.fetch_from_table(req.entry, &stored, req.consistent, page)?
+        } else {
+            None
+        };
+        let item = full.as_ref().unwrap_or(&stored);
+        if (!fetch || full.is_some()) && req.filter.is_none_or(|f| f.eval(item).unwrap_or(false)) {
+            page.count += 1;
+            match req.select {
+                Select::Count => {}
+                Select::Specific(p) => page.items.push(p.apply(item)),
+                Select::All => page.items.push(full.unwrap_or(stored)),
+                // What the index holds, even when the filter needed the table item.
+                Select::AllProjected => page.items.push(stored),
+            }
+        }
+        Ok(())
     }
 
     /// The table item behind an LSI entry (`None` if it vanished since the entry was
