@@ -556,16 +556,29 @@ impl Sns {
         p.set("TopicArn", topic_arn);
         p.set("Message", message);
         let input = PublishInput::parse(&p)?;
-        let topic = self.topic(topic_arn)?;
+        self.commit_publish(topic_arn, &input)
+            .await
+            .map(|(message_id, _)| message_id)
+    }
+
+    /// Publishes `input` to the topic `target`: stages the outbox entries, commits them
+    /// (durable before the answer) and wakes the subscriptions' workers. Returns the
+    /// MessageId and, on FIFO topics, the sequence number.
+    async fn commit_publish(
+        &self,
+        target: &str,
+        input: &PublishInput,
+    ) -> SnsResult<(String, Option<String>)> {
+        let topic = self.topic(target)?;
         let mut batch = WriteBatch::new();
-        let (message_id, _, wake) = self.stage_publish(&topic, &input, &mut batch)?;
+        let (message_id, seq, wake) = self.stage_publish(&topic, input, &mut batch)?;
         if !batch.is_empty() {
             self.catalog.storage().commit(batch).await?;
         }
         for id in wake {
             self.engine.wake(&id);
         }
-        Ok(message_id)
+        Ok((message_id, seq))
     }
 
     async fn publish(&self, p: &Params) -> SnsResult<Output> {
@@ -583,15 +596,7 @@ impl Sns {
             }
         };
         let input = PublishInput::parse(p)?;
-        let topic = self.topic(target)?;
-        let mut batch = WriteBatch::new();
-        let (message_id, seq, wake) = self.stage_publish(&topic, &input, &mut batch)?;
-        if !batch.is_empty() {
-            self.catalog.storage().commit(batch).await?;
-        }
-        for id in wake {
-            self.engine.wake(&id);
-        }
+        let (message_id, seq) = self.commit_publish(target, &input).await?;
         let mut w = Writer::new();
         w.elem("MessageId", &message_id);
         if let Some(seq) = seq {

@@ -301,8 +301,7 @@ impl Engine {
                 (Some(_), _) => false,
             };
             if gone {
-                self.remove(key).await;
-                self.forget_failures(key, &d);
+                self.remove(key, &d).await;
                 self.metrics
                     .dropped(&d.subscription_arn, &d.topic_arn, &d.protocol);
                 return;
@@ -313,8 +312,7 @@ impl Engine {
             };
             let err = match result {
                 Ok(()) => {
-                    self.remove(key).await;
-                    self.forget_failures(key, &d);
+                    self.remove(key, &d).await;
                     let latency =
                         Duration::from_millis(outbox::now_ms().saturating_sub(d.enqueued_ms));
                     self.metrics
@@ -359,8 +357,7 @@ impl Engine {
                 None => {
                     self.note_failure(key, &err, None);
                     let redriven = self.redrive(&d, sub.as_ref(), &err).await;
-                    self.remove(key).await;
-                    self.forget_failures(key, &d);
+                    self.remove(key, &d).await;
                     self.metrics
                         .failed(&d.subscription_arn, &d.topic_arn, &d.protocol, redriven);
                     return;
@@ -455,19 +452,17 @@ impl Engine {
         );
     }
 
-    /// Drops what the pending view knew about a finished delivery (only deliveries that
-    /// failed have something, so the common path takes no lock).
-    fn forget_failures(&self, key: &[u8], d: &Delivery) {
-        if d.attempts > 0 {
-            self.retries.lock().remove(key);
-        }
-    }
-
-    async fn remove(&self, key: &[u8]) {
+    /// Removes a finished delivery `d` from the outbox, and what the pending view knew
+    /// about it (only deliveries that failed have something, so the common path takes no
+    /// lock).
+    async fn remove(&self, key: &[u8], d: &Delivery) {
         let mut b = WriteBatch::new();
         b.delete(OUTBOX, key.to_vec());
         if let Err(e) = self.catalog.storage().commit(b).await {
             tracing::warn!(error = %e, "cannot remove a finished SNS delivery (it will be sent again)");
+        }
+        if d.attempts > 0 {
+            self.retries.lock().remove(key);
         }
     }
 }
