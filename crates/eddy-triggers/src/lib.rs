@@ -75,20 +75,6 @@ pub trait FailureDestination: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<(), String>>;
 }
 
-/// The destination used until a real one is plugged in: logs and drops.
-pub struct LogOnlyDestination;
-
-impl FailureDestination for LogOnlyDestination {
-    fn send(
-        &self,
-        destination_arn: &str,
-        record: serde_json::Value,
-    ) -> BoxFuture<'static, Result<(), String>> {
-        tracing::warn!(destination = destination_arn, %record, "on-failure destination not available; record logged only");
-        Box::pin(async { Ok(()) })
-    }
-}
-
 /// Settings of the trigger service.
 #[derive(Debug, Clone)]
 pub struct TriggerConfig {
