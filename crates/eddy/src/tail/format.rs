@@ -97,9 +97,15 @@ pub fn human_line(record: &Value, style: &Style) -> String {
 /// `ApproximateCreationDateTime` (epoch seconds, possibly fractional) as RFC 3339 UTC.
 fn timestamp(v: Option<&Value>) -> String {
     v.and_then(Value::as_f64)
-        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs.floor() as i64).ok())
-        .and_then(|t| t.format(TIMESTAMP).ok())
+        .and_then(utc_seconds)
         .unwrap_or_else(|| "-".repeat(20))
+}
+
+/// Epoch seconds (possibly fractional) as RFC 3339 UTC, whole seconds.
+pub(super) fn utc_seconds(secs: f64) -> Option<String> {
+    OffsetDateTime::from_unix_timestamp(secs.floor() as i64)
+        .ok()
+        .and_then(|t| t.format(TIMESTAMP).ok())
 }
 
 /// `{a=1, b=x}`: `first` names in that order, then the rest alphabetically, skipping
@@ -239,7 +245,7 @@ fn name_into(out: &mut String, name: &str) {
 }
 
 /// `s` cut to at most `max` characters, the last being `…` when cut.
-fn truncate(s: &str, max: usize) -> String {
+pub(super) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }

@@ -4,17 +4,14 @@
 //! answer with `--json`; "no pending deliveries" (exit 0) when the outbox is empty.
 
 use super::client::{Client, Error};
+use super::format::{truncate, utc_seconds};
 use super::sigv4::Signer;
 use crate::cli::SnsPendingArgs;
 use serde::Deserialize;
 use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
-use time::OffsetDateTime;
-use time::format_description::FormatItem;
 
-const TIMESTAMP: &[FormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 /// Longest endpoint and error shown in the table (`--json` has them in full).
 const MAX_ENDPOINT: usize = 60;
 const MAX_ERROR: usize = 80;
@@ -166,17 +163,13 @@ pub fn render(page: &Page, now: f64) -> String {
 /// next attempt and how far off it is.
 fn next_attempt(at: Option<f64>, now: f64) -> String {
     match at {
-        Some(t) if t > now => format!("{} (in {})", timestamp(t), duration(t - now)),
+        Some(t) if t > now => format!(
+            "{} (in {})",
+            utc_seconds(t).unwrap_or_else(|| "-".into()),
+            duration(t - now)
+        ),
         _ => "now".into(),
     }
-}
-
-/// Epoch seconds as RFC 3339 UTC, whole seconds.
-fn timestamp(secs: f64) -> String {
-    OffsetDateTime::from_unix_timestamp(secs.floor() as i64)
-        .ok()
-        .and_then(|t| t.format(TIMESTAMP).ok())
-        .unwrap_or_else(|| "-".into())
 }
 
 /// A short human duration: `850ms`, `42s`, `3m05s`, `2h07m`, `4d03h`.
@@ -196,16 +189,6 @@ fn duration(secs: f64) -> String {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `s` cut to at most `max` characters, the last being `…` when cut.
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]
