@@ -31,7 +31,7 @@
 //! remaining input, nesting is bounded, and any inconsistency is a [`CodecError`].
 
 use crate::attr::{AttributeValue, Item};
-use crate::number::Number;
+use crate::number::{MAX_DIGITS, Number};
 
 /// Format version written first.
 pub(crate) const VERSION: u8 = 0x01;
@@ -313,27 +313,60 @@ impl<'a> Reader<'a> {
     }
 
     fn number(&mut self) -> Result<Number, CodecError> {
+        match self.number_parts()? {
+            None => Ok(Number::zero()),
+            Some(p) => {
+                Number::from_digit_values(p.neg, p.digits(), p.exp).ok_or(CodecError::InvalidNumber)
+            }
+        }
+    }
+
+    /// A stored number (see [`encode_number`]) as its parts, checked as
+    /// [`Number::from_digit_values`] checks them (and the padding nibble of an odd digit
+    /// count must be 0); `None` for zero. Shared by the decoder and the JSON transcoder,
+    /// which must reject exactly the same bytes.
+    pub(crate) fn number_parts(&mut self) -> Result<Option<NumberParts>, CodecError> {
         let neg = match self.byte()? {
-            0x00 => return Ok(Number::zero()),
+            0x00 => return Ok(None),
             0x01 => false,
             0x02 => true,
             _ => return Err(CodecError::InvalidNumber),
         };
         let exp = i64::from(self.byte()?) - 129;
-        let count = usize::from(self.byte()?);
-        let packed = self.take(count.div_ceil(2))?;
-        let mut digits = Vec::with_capacity(count);
-        for &b in packed {
-            digits.push(b >> 4);
-            digits.push(b & 0x0F);
-        }
-        if digits.len() > count && digits.pop() != Some(0) {
+        let len = usize::from(self.byte()?);
+        let packed = self.take(len.div_ceil(2))?;
+        if len == 0 || len > MAX_DIGITS || (len % 2 == 1 && packed[len / 2] & 0x0F != 0) {
             return Err(CodecError::InvalidNumber);
         }
-        if digits.is_empty() {
+        let mut digits = [0u8; MAX_DIGITS];
+        for (i, d) in digits.iter_mut().take(len).enumerate() {
+            let b = packed[i / 2];
+            *d = if i % 2 == 0 { b >> 4 } else { b & 0x0F };
+        }
+        if !Number::digit_values_valid(neg, &digits[..len], exp) {
             return Err(CodecError::InvalidNumber);
         }
-        Number::from_digit_values(neg, &digits, exp).ok_or(CodecError::InvalidNumber)
+        Ok(Some(NumberParts {
+            neg,
+            exp,
+            digits,
+            len,
+        }))
+    }
+}
+
+/// A validated, non-zero stored number: value = (-1 if `neg`) 0.DIGITS x 10^`exp`.
+pub(crate) struct NumberParts {
+    pub(crate) neg: bool,
+    pub(crate) exp: i64,
+    digits: [u8; MAX_DIGITS],
+    len: usize,
+}
+
+impl NumberParts {
+    /// The significant digits as values 0..=9, no leading or trailing zero.
+    pub(crate) fn digits(&self) -> &[u8] {
+        &self.digits[..self.len]
     }
 }
 

@@ -11,7 +11,7 @@
 
 use crate::codec::{CodecError, MAX_DEPTH, Reader, T_B, T_BS, T_FALSE, T_L, T_M, T_N, T_NS};
 use crate::codec::{T_NULL, T_S, T_SS, T_TRUE, VERSION};
-use crate::number::write_canonical;
+use crate::number::{MAX_DIGITS, write_canonical};
 use crate::size::number_size_of;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -147,40 +147,21 @@ fn binary(out: &mut Vec<u8>, b: &[u8]) -> usize {
 /// A number as its canonical text in quotes (as `Number`'s `Display`); returns its size
 /// (as `size::number_size`).
 fn number(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<usize, CodecError> {
-    let neg = match r.byte()? {
-        0x00 => {
-            out.extend_from_slice(b"\"0\"");
-            return Ok(1);
-        }
-        0x01 => false,
-        0x02 => true,
-        _ => return Err(CodecError::InvalidNumber),
+    let Some(p) = r.number_parts()? else {
+        out.extend_from_slice(b"\"0\"");
+        return Ok(1);
     };
-    let exp = i64::from(r.byte()?) - 129;
-    let count = usize::from(r.byte()?);
-    let packed = r.take(count.div_ceil(2))?;
-    let mut digits = [0u8; 40];
-    if count == 0 || count > 38 {
-        return Err(CodecError::InvalidNumber);
-    }
-    for (i, d) in digits.iter_mut().take(count).enumerate() {
-        let byte = packed[i / 2];
-        let v = if i % 2 == 0 { byte >> 4 } else { byte & 0x0F };
-        if v > 9 {
-            return Err(CodecError::InvalidNumber);
-        }
-        *d = b'0' + v;
-    }
-    let d = &digits[..count];
-    if d[0] == b'0' || d[count - 1] == b'0' {
-        return Err(CodecError::InvalidNumber);
+    let mut ascii = [0u8; MAX_DIGITS];
+    let ascii = &mut ascii[..p.digits().len()];
+    for (a, d) in ascii.iter_mut().zip(p.digits()) {
+        *a = b'0' + d;
     }
     // Only ASCII digits were written above.
-    let d = std::str::from_utf8(d).map_err(|_| CodecError::InvalidNumber)?;
+    let d = std::str::from_utf8(ascii).map_err(|_| CodecError::InvalidNumber)?;
     out.push(b'"');
-    let _ = write_canonical(&mut VecWriter(out), neg, d, exp);
+    let _ = write_canonical(&mut VecWriter(out), p.neg, d, p.exp);
     out.push(b'"');
-    Ok(number_size_of(count, exp, neg))
+    Ok(number_size_of(d.len(), p.exp, p.neg))
 }
 
 /// `fmt::Write` into a byte vector (which cannot fail).
@@ -221,6 +202,19 @@ mod tests {
             let i = cut.index(bytes.len());
             bytes[i] ^= flip | 1;
             let _ = item_json(&bytes, &mut out);
+        }
+
+        #[test]
+        fn a_number_is_rejected_exactly_when_decoding_rejects_it(
+            sign in 0u8..4, exp in any::<u8>(), len in 0u8..41, packed in proptest::collection::vec(any::<u8>(), 21),
+        ) {
+            // Item {"n": N} with an arbitrary number body: sign, biased exponent, digit
+            // count, packed digits.
+            let mut bytes = vec![crate::codec::VERSION, 1, 1, b'n', T_N, sign, exp, len];
+            bytes.extend_from_slice(&packed[..usize::from(len).div_ceil(2)]);
+            let decoded = crate::codec::decode_item(&bytes);
+            let transcoded = item_json(&bytes, &mut Vec::new());
+            prop_assert_eq!(decoded.is_ok(), transcoded.is_ok());
         }
     }
 }

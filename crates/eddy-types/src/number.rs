@@ -214,20 +214,28 @@ impl Number {
         &self.digits
     }
 
+    /// Whether [`Number::from_digit_values`] accepts these parts, without building the
+    /// number (the stored-bytes-to-JSON transcoder checks numbers it never allocates).
+    pub(crate) fn digit_values_valid(neg: bool, digits: &[u8], exp: i64) -> bool {
+        if digits.is_empty() {
+            return !neg && exp == 0;
+        }
+        digits.len() <= MAX_DIGITS
+            && digits.iter().all(|&d| d <= 9)
+            && digits.first() != Some(&0)
+            && digits.last() != Some(&0)
+            && (MIN_EXP..=MAX_EXP).contains(&exp)
+    }
+
     /// Builds a number from digit values (0..=9) that must already be normalised and
     /// within the limits; `None` otherwise. Used by the decoders, which must not trust
     /// their input.
     pub(crate) fn from_digit_values(neg: bool, digits: &[u8], exp: i64) -> Option<Number> {
-        if digits.is_empty() {
-            return (!neg && exp == 0).then(Number::zero);
-        }
-        let valid = digits.len() <= MAX_DIGITS
-            && digits.iter().all(|&d| d <= 9)
-            && digits.first() != Some(&0)
-            && digits.last() != Some(&0)
-            && (MIN_EXP..=MAX_EXP).contains(&exp);
-        if !valid {
+        if !Number::digit_values_valid(neg, digits, exp) {
             return None;
+        }
+        if digits.is_empty() {
+            return Some(Number::zero());
         }
         let text: String = digits.iter().map(|&d| char::from(b'0' + d)).collect();
         Some(Number {
