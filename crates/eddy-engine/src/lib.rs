@@ -273,3 +273,8 @@ pub(crate) fn internal(detail: String) -> ApiError {
     tracing::error!(%detail, "internal error");
     ApiError::InternalServerError("Internal server error".into())
 }
+
+/// A stored item that cannot be decoded (storage corruption): an internal error.
+pub(crate) fn corrupt_item(e: eddy_types::codec::CodecError) -> ApiError {
+    internal(format!("corrupt item: {e}"))
+}

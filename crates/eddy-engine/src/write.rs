@@ -106,9 +106,7 @@ impl Engine {
             .get(ITEMS, skey)
             .map_err(crate::storage_error)?
         {
-            Some(bytes) => decode_item(&bytes)
-                .map(Some)
-                .map_err(|e| crate::internal(format!("corrupt item: {e}"))),
+            Some(bytes) => decode_item(&bytes).map(Some).map_err(crate::corrupt_item),
             None => Ok(None),
         }
     }

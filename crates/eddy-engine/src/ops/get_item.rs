@@ -68,8 +68,7 @@ impl Engine {
             let size = match &stored {
                 Some(bytes) => {
                     out.extend_from_slice(b"\"Item\":");
-                    let size = item_json(bytes, &mut out)
-                        .map_err(|e| crate::internal(format!("corrupt item: {e}")))?;
+                    let size = item_json(bytes, &mut out).map_err(crate::corrupt_item)?;
                     Some(size)
                 }
                 None => None,

@@ -23,7 +23,7 @@ use crate::keys::PrimaryKey;
 use crate::model::IndexDef;
 use eddy_expr::{Condition, condition_paths};
 use eddy_storage::KeyRange;
-use eddy_types::codec::{CodecError, decode_item};
+use eddy_types::codec::decode_item;
 use eddy_types::codec_json::item_json;
 use eddy_types::size::item_size;
 use eddy_types::{ApiError, Item};
@@ -137,7 +137,6 @@ impl Engine {
                     page.last_key = last;
                     return Ok(page);
                 }
-                let corrupt = |e: CodecError| crate::internal(format!("corrupt item: {e}"));
                 // Items returned as stored go from their bytes straight to JSON; the
                 // others are decoded to be filtered, fetched or projected.
                 let stored = match &mut page.json {
@@ -145,12 +144,12 @@ impl Engine {
                         if page.count > 0 {
                             json.push(b',');
                         }
-                        page.bytes += item_json(&value, json).map_err(corrupt)?;
+                        page.bytes += item_json(&value, json).map_err(crate::corrupt_item)?;
                         page.count += 1;
                         None
                     }
                     None => {
-                        let stored = decode_item(&value).map_err(corrupt)?;
+                        let stored = decode_item(&value).map_err(crate::corrupt_item)?;
                         page.bytes += item_size(&stored);
                         Some(stored)
                     }
@@ -161,7 +160,10 @@ impl Engine {
                 if req.limit == Some(page.scanned) || page.bytes >= PAGE_BYTES {
                     last = Some(match &stored {
                         Some(item) => key_of(&key_names, item),
-                        None => key_of(&key_names, &decode_item(&value).map_err(corrupt)?),
+                        None => key_of(
+                            &key_names,
+                            &decode_item(&value).map_err(crate::corrupt_item)?,
+                        ),
                     });
                 }
                 match req.reverse {

@@ -231,8 +231,7 @@ impl Engine {
             let full = batch.len() >= want;
             let mut last = None;
             for (k, v) in batch {
-                let item =
-                    decode_item(&v).map_err(|e| crate::internal(format!("corrupt item: {e}")))?;
+                let item = decode_item(&v).map_err(crate::corrupt_item)?;
                 read.budget.evaluated += 1;
                 read.budget.bytes += item_size(&item);
                 let item = match (read.plan.fetch, &read.table) {
