@@ -11,6 +11,7 @@ Everything is on loopback and bounded in time; every process started here is sto
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import re
@@ -126,10 +127,15 @@ def to_ms(text: str) -> float:
     return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
 
 
+RUNS = itertools.count(1)
+
+
 def wrk(port: int, script: str, seconds: int, conns: int) -> dict:
+    # A fresh key space per run: put.lua's keys must not repeat an earlier run's (see there).
+    env = dict(os.environ, WRK_RUN=f"r{os.getpid()}x{next(RUNS)}")
     cmd = ["wrk", f"-t{min(THREADS, conns)}", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", str(HERE / script),
            f"http://127.0.0.1:{port}/"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=env).stdout
     res = {"rps": float("nan"), "p50": float("nan"), "p99": float("nan"), "errors": 0, "requests": 0}
     if m := re.search(r"Requests/sec:\s+([0-9.]+)", out):
         res["rps"] = float(m.group(1))
@@ -167,7 +173,8 @@ def sustained(pid: int, port: int) -> list[tuple[int, int | None]]:
     """RSS samples (seconds, KiB) while wrk writes for SUSTAIN seconds."""
     print(f"--- eddy: sustained PutItem load for {SUSTAIN}s, RSS every {SAMPLE_EVERY}s", flush=True)
     cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS[0]}", f"-d{SUSTAIN}s", "-s", str(HERE / "put.lua"), f"http://127.0.0.1:{port}/"]
-    load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, WRK_RUN=f"r{os.getpid()}x{next(RUNS)}")
+    load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     samples, t0 = [], time.monotonic()
     try:
         while True:
