@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import fsync_cost
+
 HERE = Path(__file__).resolve().parent
 AUTH = "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"
 DURATION = int(os.environ.get("DURATION", "20"))
@@ -31,6 +33,7 @@ CONNECTIONS = [int(c) for c in os.environ.get("CONNECTIONS", "16 64").split()]
 THREADS = int(os.environ.get("THREADS", "2"))
 SUSTAIN = int(os.environ.get("SUSTAIN_SECONDS", "60"))
 SAMPLE_EVERY = int(os.environ.get("SAMPLE_EVERY", "10"))
+SETTLE_MAX = float(os.environ.get("SETTLE_MAX", "60"))
 LISTENING = re.compile(r"eddy listening on http://[0-9.]+:(\d+)")
 
 
@@ -65,6 +68,42 @@ class Conn:
 def rss_kib(pid: int) -> int | None:
     out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
     return int(out) if out.isdigit() else None
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds a process has used so far (all its threads)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
+
+
+def settle(pid: int | None) -> float:
+    """Waits (at most SETTLE_MAX s) until the server is quiet: under 5% of a core over half
+    a second. After a write run eddy compacts what it just wrote and the JVM collects
+    garbage; a run that starts before that ends measures two things at once. Returns the
+    seconds waited."""
+    t0 = time.monotonic()
+    while pid is not None and time.monotonic() - t0 < SETTLE_MAX:
+        c0 = cpu_seconds(pid)
+        time.sleep(0.5)
+        c1 = cpu_seconds(pid)
+        if c0 is None or c1 is None or c1 - c0 < 0.025:
+            break
+    return time.monotonic() - t0
+
+
+def listening_pid(port: int) -> int | None:
+    """The pid of the process listening on 127.0.0.1:port (DynamoDB Local's java)."""
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    m = re.search(r"pid=(\d+)", out)
+    return int(m.group(1)) if m else None
 
 
 def start_eddy(binary: str, data_dir: str, log: Path):
@@ -130,13 +169,17 @@ def to_ms(text: str) -> float:
 RUNS = itertools.count(1)
 
 
-def wrk(port: int, script: str, seconds: int, conns: int) -> dict:
+def wrk(port: int, script: str, seconds: int, conns: int, pid: int | None = None) -> dict:
     # A fresh key space per run: put.lua's keys must not repeat an earlier run's (see there).
     env = dict(os.environ, WRK_RUN=f"r{os.getpid()}x{next(RUNS)}")
     cmd = ["wrk", f"-t{min(THREADS, conns)}", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", str(HERE / script),
            f"http://127.0.0.1:{port}/"]
+    res_settle = settle(pid)
+    cpu0 = cpu_seconds(pid)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=env).stdout
-    res = {"rps": float("nan"), "p50": float("nan"), "p99": float("nan"), "errors": 0, "requests": 0}
+    cpu1 = cpu_seconds(pid)
+    res = {"rps": float("nan"), "p50": float("nan"), "p99": float("nan"), "errors": 0, "requests": 0,
+           "cpu_us": float("nan"), "settle_s": res_settle}
     if m := re.search(r"Requests/sec:\s+([0-9.]+)", out):
         res["rps"] = float(m.group(1))
     if m := re.search(r"^\s+50%\s+(\S+)", out, re.M):
@@ -145,6 +188,8 @@ def wrk(port: int, script: str, seconds: int, conns: int) -> dict:
         res["p99"] = to_ms(m.group(1))
     if m := re.search(r"(\d+) requests in", out):
         res["requests"] = int(m.group(1))
+    if cpu0 is not None and cpu1 is not None and res["requests"]:
+        res["cpu_us"] = (cpu1 - cpu0) * 1e6 / res["requests"]
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         res["errors"] += int(m.group(1))
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
@@ -155,17 +200,24 @@ def wrk(port: int, script: str, seconds: int, conns: int) -> dict:
     return res
 
 
-def run_target(name: str, port: int) -> dict:
+OPS = (("PutItem", "put.lua"), ("GetItem", "get.lua"))
+FLOOR = ("ListTables", "noop.lua")
+
+
+def run_target(name: str, port: int, pid: int | None) -> dict:
+    """Warm-up, then every op at every connection count, then the HTTP floor (ListTables)
+    at the highest count. Each result carries the server's CPU µs per request."""
     print(f"--- {name}: warm-up {WARMUP}s put + {WARMUP}s get", flush=True)
     wrk(port, "put.lua", WARMUP, CONNECTIONS[0])
     wrk(port, "get.lua", WARMUP, CONNECTIONS[0])
+    runs = [(op, script, conns) for conns in CONNECTIONS for op, script in OPS]
+    runs.append((*FLOOR, CONNECTIONS[-1]))
     results = {}
-    for conns in CONNECTIONS:
-        for op, script in (("PutItem", "put.lua"), ("GetItem", "get.lua")):
-            r = wrk(port, script, DURATION, conns)
-            results[(op, conns)] = r
-            print(f"{name:15} {op:8} c={conns:<3} {r['rps']:>10.0f} req/s  p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms"
-                  + (f"  errors {r['errors']}" if r["errors"] else ""), flush=True)
+    for op, script, conns in runs:
+        r = wrk(port, script, DURATION, conns, pid)
+        results[(op, conns)] = r
+        print(f"{name:15} {op:10} c={conns:<3} {r['rps']:>10.0f} req/s  p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms"
+              f"  server CPU {r['cpu_us']:7.1f} µs/req  (settled {r['settle_s']:.1f} s)" + (f"  errors {r['errors']}" if r["errors"] else ""), flush=True)
     return results
 
 
@@ -196,18 +248,38 @@ def fmt(v: float, spec: str) -> str:
     return "n/a" if v != v else format(v, spec)
 
 
+def ratio(a: float, b: float) -> float:
+    return a / b if b and b == b and a == a else float("nan")
+
+
+def times(v: float) -> str:
+    return f"{fmt(v, '.2f')}{'x' if v == v else ''}"
+
+
 def report(eddy: dict | None, local: dict | None, extra: list[str], eddy_note: str) -> str:
-    lines = ["| operation | conns | eddy req/s | Local req/s | eddy/Local | eddy p50 ms | Local p50 ms | eddy p99 ms | Local p99 ms |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for conns in CONNECTIONS:
-        for op in ("PutItem", "GetItem"):
-            e = (eddy or {}).get((op, conns), {})
-            lo = (local or {}).get((op, conns), {})
-            er, lr = e.get("rps", float("nan")), lo.get("rps", float("nan"))
-            ratio = er / lr if lr and lr == lr and er == er else float("nan")
-            lines.append(f"| {op} | {conns} | {fmt(er, '.0f')} | {fmt(lr, '.0f')} | {fmt(ratio, '.2f')}{'x' if ratio == ratio else ''} | "
-                         f"{fmt(e.get('p50', float('nan')), '.2f')} | {fmt(lo.get('p50', float('nan')), '.2f')} | "
-                         f"{fmt(e.get('p99', float('nan')), '.2f')} | {fmt(lo.get('p99', float('nan')), '.2f')} |")
+    nan = float("nan")
+    lines = ["| operation | conns | eddy req/s | Local req/s | eddy/Local | eddy p50 ms | Local p50 ms | eddy p99 ms | Local p99 ms "
+             "| eddy CPU µs/req | Local CPU µs/req | Local/eddy CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [(op, conns) for conns in CONNECTIONS for op, _ in OPS] + [(FLOOR[0], CONNECTIONS[-1])]
+    for op, conns in rows:
+        e = (eddy or {}).get((op, conns), {})
+        lo = (local or {}).get((op, conns), {})
+        er, lr = e.get("rps", nan), lo.get("rps", nan)
+        ec, lc = e.get("cpu_us", nan), lo.get("cpu_us", nan)
+        lines.append(f"| {op} | {conns} | {fmt(er, '.0f')} | {fmt(lr, '.0f')} | {times(ratio(er, lr))} | "
+                     f"{fmt(e.get('p50', nan), '.2f')} | {fmt(lo.get('p50', nan), '.2f')} | "
+                     f"{fmt(e.get('p99', nan), '.2f')} | {fmt(lo.get('p99', nan), '.2f')} | "
+                     f"{fmt(ec, '.1f')} | {fmt(lc, '.1f')} | {times(ratio(lc, ec))} |")
+    if eddy and local:
+        top = CONNECTIONS[-1]
+        floor = eddy.get((FLOOR[0], top), {}).get("rps", nan)
+        get = local.get(("GetItem", top), {}).get("rps", nan)
+        put = local.get(("PutItem", top), {}).get("rps", nan)
+        lines += ["", f"Ceiling: eddy's HTTP floor (ListTables, c={top}) is {fmt(floor, '.0f')} req/s, "
+                      f"{times(ratio(floor, get))} Local's GetItem and {times(ratio(floor, put))} its PutItem: "
+                      "no eddy operation can exceed these ratios on this machine, because wrk and the "
+                      "kernel's loopback TCP share its cores."]
     errs = [f"- {who} {op} c={c}: {r['errors']} errors ({r.get('first_error', '')})"
             for who, res in (("eddy", eddy), ("Local", local)) if res
             for (op, c), r in res.items() if r["errors"]]
@@ -243,12 +315,16 @@ def main() -> int:
                       f"- eddy idle RSS after startup: **{idle / 1024:.1f} MiB** ({idle} KiB)"]
             print(extra[-2], extra[-1], sep="\n", flush=True)
             prepare(port)
-            eddy_res = run_target("eddy", port)
+            eddy_res = run_target("eddy", port, proc.pid)
         except Exception as e:  # report what could be measured; the engine may not be ready
             eddy_note = f"not measured: {e}"
             print("eddy:", eddy_note, flush=True)
         prepare(local_port)
-        local_res = run_target("DynamoDB Local", local_port)
+        local_res = run_target("DynamoDB Local", local_port, listening_pid(local_port))
+        wall, cpu = fsync_cost.cost(data_dir)
+        extra += [f"- one durable journal append on eddy's data filesystem (write 1 KiB + fdatasync, "
+                  f"`bench/fsync_cost.py`): **{wall:.0f} µs wall, {cpu:.0f} µs CPU**; a commit group pays it once"]
+        print(extra[-1], flush=True)
         if eddy_res is not None and proc is not None and SUSTAIN > 0:
             samples = sustained(proc.pid, port)
             kib = [s for _, s in samples if s]

@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import orjson
@@ -197,10 +196,10 @@ def fmt(v: float, spec: str) -> str:
 
 # ---------------------------------------------------------------- part 1: PutItem throughput
 
-def put_wrk(port: int, table: str, seconds: int, conns: int) -> dict:
+def put_wrk(port: int, table: str, seconds: int, conns: int, pid: int | None = None) -> dict:
+    """One wrk run of streams_put.lua (`wrk` gives it a fresh WRK_RUN key space)."""
     os.environ["WRK_TABLE"] = table
-    os.environ["WRK_RUN"] = uuid.uuid4().hex[:8]
-    return wrk(port, "streams_put.lua", seconds, conns)
+    return wrk(port, "streams_put.lua", seconds, conns, pid)
 
 
 def event_mix(api: Api, arn: str, pages: int = 3) -> dict:
@@ -229,6 +228,7 @@ def part1(binary: str, lines: list[str]) -> None:
         arn_b = create_table(Api(b.port), "bench", stream=True)
         arn_l = create_table(Api(LOCAL_PORT), "bench", stream=True)
         targets = [("eddy no stream", a.port), ("eddy stream", b.port), ("Local stream", LOCAL_PORT)]
+        pids = {"eddy no stream": a.proc.pid, "eddy stream": b.proc.pid, "Local stream": local_pid(LOCAL_PORT)}
         rss0 = {"a": a.rss(), "b": b.rss(), "l": rss_kib(local_pid(LOCAL_PORT) or 0)}
         for name, port in targets:
             print(f"--- {name}: warm-up {WARMUP}s", flush=True)
@@ -236,10 +236,10 @@ def part1(binary: str, lines: list[str]) -> None:
         res: dict = {}
         for conns in CONNECTIONS:
             for name, port in targets:
-                r = put_wrk(port, "bench", DURATION, conns)
+                r = put_wrk(port, "bench", DURATION, conns, pids[name])
                 res[(name, conns)] = r
                 print(f"{name:15} PutItem c={conns:<3} {r['rps']:>9.0f} req/s  p50 {r['p50']:7.2f} ms  "
-                      f"p99 {r['p99']:7.2f} ms" + (f"  errors {r['errors']} {r.get('first_error', '')}" if r["errors"] else ""),
+                      f"p99 {r['p99']:7.2f} ms  server CPU {r['cpu_us']:6.1f} µs/req" + (f"  errors {r['errors']} {r.get('first_error', '')}" if r["errors"] else ""),
                       flush=True)
         rss1 = {"a": a.rss(), "b": b.rss(), "l": rss_kib(local_pid(LOCAL_PORT) or 0)}
         mix_b = event_mix(Api(b.port), arn_b)
@@ -258,14 +258,17 @@ def part1(binary: str, lines: list[str]) -> None:
               "Two fresh durable eddys (temp `--data-dir`), one fresh DynamoDB Local (`-inMemory`); streams are NEW_AND_OLD_IMAGES.",
               "",
               "| conns | eddy no stream req/s | eddy stream req/s | Local stream req/s | eddy-stream / Local-stream (≥10x) | "
-              "eddy-stream / eddy-no-stream (≥0.8) | p99 ms (no stream / stream / Local) |",
-              "|---|---|---|---|---|---|---|"]
+              "eddy-stream / eddy-no-stream (≥0.8) | p99 ms (no stream / stream / Local) | "
+              "server CPU µs/req (no stream / stream / Local) | Local / eddy-stream CPU |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for conns in CONNECTIONS:
         ra, rb, rl = (res[(n, conns)] for n, _ in targets)
         vs_local = rb["rps"] / rl["rps"] if rl["rps"] else NAN
         vs_self = rb["rps"] / ra["rps"] if ra["rps"] else NAN
         lines.append(f"| {conns} | {ra['rps']:.0f} | {rb['rps']:.0f} | {rl['rps']:.0f} | **{fmt(vs_local, '.2f')}x** | "
-                     f"**{fmt(vs_self, '.2f')}** | {ra['p99']:.2f} / {rb['p99']:.2f} / {rl['p99']:.2f} |")
+                     f"**{fmt(vs_self, '.2f')}** | {ra['p99']:.2f} / {rb['p99']:.2f} / {rl['p99']:.2f} | "
+                     f"{fmt(ra['cpu_us'], '.1f')} / {fmt(rb['cpu_us'], '.1f')} / {fmt(rl['cpu_us'], '.1f')} | "
+                     f"{fmt(rl['cpu_us'] / rb['cpu_us'] if rb['cpu_us'] else NAN, '.2f')}x |")
     errs = [f"- {n} c={c}: {r['errors']} errors ({r.get('first_error', '')})" for (n, c), r in res.items() if r["errors"]]
     if errs:
         lines += ["", "Non-200 responses / socket errors:", *errs]

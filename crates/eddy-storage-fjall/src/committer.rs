@@ -21,6 +21,7 @@
 
 use crate::error::{duplicate, from_fjall_write};
 use crate::keyspaces::Keyspaces;
+use crate::row_cache::RowCache;
 use eddy_storage::{StorageError, StorageResult, WriteBatch, WriteOp};
 use fjall::PersistMode;
 use std::collections::HashMap;
@@ -48,6 +49,7 @@ pub(crate) struct GroupLimits {
 /// and the queue is empty, so everything submitted before close is committed.
 pub(crate) fn group_commit_worker(
     keyspaces: Arc<Keyspaces>,
+    row_cache: Arc<RowCache>,
     rx: Receiver<Request>,
     limits: GroupLimits,
 ) {
@@ -62,7 +64,11 @@ pub(crate) fn group_commit_worker(
             group.push(next);
         }
 
+        // The group's keys stay out of the row cache while its batches are applied.
+        let pending =
+            row_cache.begin_batch(group.iter().flat_map(|r| r.batch.ops.iter().map(op_key)));
         results.extend(group.iter_mut().map(|r| apply(&keyspaces, &mut r.batch)));
+        row_cache.end_batch(pending);
         let mode = if limits.durable {
             PersistMode::SyncData
         } else {
@@ -79,6 +85,15 @@ pub(crate) fn group_commit_worker(
             // The waiter may have stopped waiting (its future was dropped); the commit
             // has happened regardless, exactly as if it had been polled to completion.
             let _ = req.ack.send(result);
+        }
+    }
+}
+
+/// An operation's keyspace and key.
+fn op_key(op: &WriteOp) -> (&'static str, &[u8]) {
+    match op {
+        WriteOp::Put { keyspace, key, .. } | WriteOp::Delete { keyspace, key } => {
+            (keyspace, key.as_slice())
         }
     }
 }
@@ -117,13 +132,7 @@ fn last_op_per_key(ops: Vec<WriteOp>) -> Vec<WriteOp> {
     if ops.len() < 2 {
         return ops;
     }
-    fn id(op: &WriteOp) -> (&'static str, &[u8]) {
-        match op {
-            WriteOp::Put { keyspace, key, .. } | WriteOp::Delete { keyspace, key } => {
-                (keyspace, key.as_slice())
-            }
-        }
-    }
+    let id = op_key;
     let mut last: HashMap<(&str, &[u8]), usize> = HashMap::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
         last.insert(id(op), i);

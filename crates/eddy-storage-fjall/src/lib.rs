@@ -27,6 +27,14 @@
 //!
 //! Reads go through a fjall snapshot, so a concurrent reader never sees half a batch.
 //!
+//! # Row cache
+//!
+//! Point reads first ask a small cache of whole values (module `row_cache`), which the
+//! committer keeps coherent: it drops a group's keys and holds them pending while it
+//! applies the group, and a value read from fjall is cached only if no group began
+//! meanwhile. A hit skips the LSM walk (memtables, then a table per level), which was
+//! ~20% of a GetItem's CPU.
+//!
 //! # Lifecycle
 //!
 //! [`Storage::close`] stops accepting commits, lets the committer finish everything
@@ -44,6 +52,7 @@ mod committer;
 mod error;
 mod keyspaces;
 mod options;
+mod row_cache;
 
 pub use options::FjallOptions;
 
@@ -54,6 +63,7 @@ use fjall::{Database, PersistMode, Readable};
 use futures::future::BoxFuture;
 use keyspaces::{Keyspaces, check_name};
 use parking_lot::{Mutex, RwLock};
+use row_cache::{Lookup, RowCache};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
@@ -67,6 +77,8 @@ pub const MAX_KEY_LEN: usize = 65_535;
 /// A [`Storage`] on a fjall database in one directory, with group commit.
 pub struct FjallStorage {
     keyspaces: Arc<Keyspaces>,
+    /// Values of recently read keys; the committer keeps it coherent with every batch.
+    row_cache: Arc<RowCache>,
     /// Queue to the committer thread; `None` once closed. Senders hold the read lock
     /// while sending, so `close` (write lock) knows no send can slip in after it.
     queue: RwLock<Option<Sender<Request>>>,
@@ -103,14 +115,16 @@ impl FjallStorage {
             max_bytes: opts.max_group_bytes,
             durable: opts.durable,
         };
+        let row_cache = Arc::new(RowCache::new(opts.row_cache_bytes));
         let (tx, rx) = mpsc::channel();
-        let worker_keyspaces = keyspaces.clone();
+        let (worker_keyspaces, worker_cache) = (keyspaces.clone(), row_cache.clone());
         let handle = std::thread::Builder::new()
             .name("eddy-fjall-commit".into())
-            .spawn(move || group_commit_worker(worker_keyspaces, rx, limits))
+            .spawn(move || group_commit_worker(worker_keyspaces, worker_cache, rx, limits))
             .map_err(|e| StorageError::Other(format!("cannot start committer thread: {e}")))?;
         Ok(Self {
             keyspaces,
+            row_cache,
             queue: RwLock::new(Some(tx)),
             committer: Mutex::new(Some(handle)),
         })
@@ -169,8 +183,16 @@ impl Storage for FjallStorage {
         if key.is_empty() || key.len() > MAX_KEY_LEN {
             return Ok(None);
         }
+        let epoch = match self.row_cache.lookup(keyspace, key) {
+            Lookup::Hit(value) => return Ok(Some(value)),
+            Lookup::Miss(epoch) => Some(epoch),
+            Lookup::Bypass => None,
+        };
         let snapshot = self.keyspaces.db().snapshot();
         let value = snapshot.get(&ks, key).map_err(from_fjall)?;
+        if let (Some(epoch), Some(v)) = (epoch, &value) {
+            self.row_cache.fill(keyspace, key, epoch, v);
+        }
         Ok(value.map(|v| v.to_vec()))
     }
 

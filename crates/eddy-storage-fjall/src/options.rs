@@ -20,6 +20,10 @@ pub struct FjallOptions {
     /// occupy it, so a fresh server pays nothing for it, but after a large Query or Scan it
     /// stays full. Default 8 MiB.
     pub cache_bytes: u64,
+    /// Capacity of the row cache: whole values of recently read keys, so a repeated
+    /// point read skips the LSM walk (see `row_cache.rs`). Filled only by reads, emptied
+    /// of a key by any write to it. 0 disables it. Default 4 MiB.
+    pub row_cache_bytes: u64,
     /// Size at which a keyspace's memtable is sealed and flushed to a table file
     /// (fjall default 64 MiB). Unflushed memtables are resident memory, so this times the
     /// number of busy keyspaces is the main term of eddy's RSS under load. Default 16 MiB:
@@ -51,6 +55,7 @@ impl Default for FjallOptions {
         Self {
             durable: true,
             cache_bytes: 8 << 20,
+            row_cache_bytes: 4 << 20,
             memtable_bytes: 16 << 20,
             max_journal_bytes: 64 << 20,
             worker_threads: 1,

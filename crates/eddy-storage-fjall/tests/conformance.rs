@@ -36,3 +36,24 @@ async fn store_with_tiny_memtables_passes_the_conformance_suite() {
     })
     .await;
 }
+
+/// Without the row cache every point read goes to fjall.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_without_a_row_cache_passes_the_conformance_suite() {
+    run(FjallOptions {
+        row_cache_bytes: 0,
+        ..FjallOptions::default()
+    })
+    .await;
+}
+
+/// A 1 KiB row cache: a handful of entries, so values are evicted all the time while
+/// batches invalidate them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_with_a_tiny_row_cache_passes_the_conformance_suite() {
+    run(FjallOptions {
+        row_cache_bytes: 1 << 10,
+        ..FjallOptions::default()
+    })
+    .await;
+}
