@@ -132,15 +132,16 @@ fn last_op_per_key(ops: Vec<WriteOp>) -> Vec<WriteOp> {
     if ops.len() < 2 {
         return ops;
     }
-    let id = op_key;
     let mut last: HashMap<(&str, &[u8]), usize> = HashMap::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
-        last.insert(id(op), i);
+        last.insert(op_key(op), i);
     }
     if last.len() == ops.len() {
         return ops;
     }
-    let keep: Vec<bool> = (0..ops.len()).map(|i| last[&id(&ops[i])] == i).collect();
+    let keep: Vec<bool> = (0..ops.len())
+        .map(|i| last[&op_key(&ops[i])] == i)
+        .collect();
     drop(last);
     ops.into_iter()
         .zip(keep)
