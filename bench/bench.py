@@ -169,14 +169,18 @@ def to_ms(text: str) -> float:
 RUNS = itertools.count(1)
 
 
+def wrk_env() -> dict:
+    """wrk's environment with a fresh WRK_RUN: put.lua's keys must not repeat an earlier
+    run's (see there)."""
+    return dict(os.environ, WRK_RUN=f"r{os.getpid()}x{next(RUNS)}")
+
+
 def wrk(port: int, script: str, seconds: int, conns: int, pid: int | None = None) -> dict:
-    # A fresh key space per run: put.lua's keys must not repeat an earlier run's (see there).
-    env = dict(os.environ, WRK_RUN=f"r{os.getpid()}x{next(RUNS)}")
     cmd = ["wrk", f"-t{min(THREADS, conns)}", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", str(HERE / script),
            f"http://127.0.0.1:{port}/"]
     res_settle = settle(pid)
     cpu0 = cpu_seconds(pid)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=env).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=wrk_env()).stdout
     cpu1 = cpu_seconds(pid)
     res = {"rps": float("nan"), "p50": float("nan"), "p99": float("nan"), "errors": 0, "requests": 0,
            "cpu_us": float("nan"), "settle_s": res_settle}
@@ -225,8 +229,7 @@ def sustained(pid: int, port: int) -> list[tuple[int, int | None]]:
     """RSS samples (seconds, KiB) while wrk writes for SUSTAIN seconds."""
     print(f"--- eddy: sustained PutItem load for {SUSTAIN}s, RSS every {SAMPLE_EVERY}s", flush=True)
     cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS[0]}", f"-d{SUSTAIN}s", "-s", str(HERE / "put.lua"), f"http://127.0.0.1:{port}/"]
-    env = dict(os.environ, WRK_RUN=f"r{os.getpid()}x{next(RUNS)}")
-    load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=wrk_env())
     samples, t0 = [], time.monotonic()
     try:
         while True:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import orjson
 
-from bench import AUTH, rss_kib, start_eddy, wrk
+from bench import AUTH, ratio, rss_kib, start_eddy, wrk
 
 HERE = Path(__file__).resolve().parent
 DDB_LOCAL_SCRIPT = HERE.parent.parent / "shared" / "tools" / "dynamodb-local.sh"
@@ -263,12 +263,11 @@ def part1(binary: str, lines: list[str]) -> None:
               "|---|---|---|---|---|---|---|---|---|"]
     for conns in CONNECTIONS:
         ra, rb, rl = (res[(n, conns)] for n, _ in targets)
-        vs_local = rb["rps"] / rl["rps"] if rl["rps"] else NAN
-        vs_self = rb["rps"] / ra["rps"] if ra["rps"] else NAN
+        vs_local, vs_self = ratio(rb["rps"], rl["rps"]), ratio(rb["rps"], ra["rps"])
         lines.append(f"| {conns} | {ra['rps']:.0f} | {rb['rps']:.0f} | {rl['rps']:.0f} | **{fmt(vs_local, '.2f')}x** | "
                      f"**{fmt(vs_self, '.2f')}** | {ra['p99']:.2f} / {rb['p99']:.2f} / {rl['p99']:.2f} | "
                      f"{fmt(ra['cpu_us'], '.1f')} / {fmt(rb['cpu_us'], '.1f')} / {fmt(rl['cpu_us'], '.1f')} | "
-                     f"{fmt(rl['cpu_us'] / rb['cpu_us'] if rb['cpu_us'] else NAN, '.2f')}x |")
+                     f"{fmt(ratio(rl['cpu_us'], rb['cpu_us']), '.2f')}x |")
     errs = [f"- {n} c={c}: {r['errors']} errors ({r.get('first_error', '')})" for (n, c), r in res.items() if r["errors"]]
     if errs:
         lines += ["", "Non-200 responses / socket errors:", *errs]
