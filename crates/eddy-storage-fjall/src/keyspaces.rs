@@ -7,7 +7,7 @@
 
 use crate::error::from_fjall;
 use eddy_storage::{StorageError, StorageResult};
-use fjall::config::PinningPolicy;
+use fjall::config::PartitioningPolicy;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions};
 use parking_lot::RwLock;
 use std::collections::HashMap;
@@ -70,20 +70,21 @@ impl Keyspaces {
 /// Options of a keyspace this process creates. fjall stores them with the keyspace, so
 /// a keyspace created by an older eddy keeps the options it was created with.
 ///
-/// Bloom filters are pinned in memory at every level (fjall pins only level 0's). Every
-/// write reads its key first (old image, no-op rule, ItemCount), and for a new key the
-/// filters are what answer. Unpinned, each level-1+ table's whole filter block went
-/// through the 8 MiB block cache, which could not keep them once a table held a few
-/// hundred MB: in a PutItem profile after a 40 s fill, 4-6k `pread`s a second reloaded
-/// and re-checksummed filter blocks (the old-item read took 22% of eddy's CPU; 9%
-/// pinned) and eddy spent 25-36 µs of CPU per insert (23-26 µs pinned). Pinned, a filter costs ~10 bits
-/// (1.25 bytes) per key of resident memory, like RocksDB's default of keeping filters in
-/// the table readers.
+/// Bloom filters below level 0 are partitioned (fjall partitions only from level 3).
+/// Every write reads its key first (old image, no-op rule, ItemCount), and for a new key
+/// the filters are what answer. Unpartitioned and unpinned, each level-1+ table's filter
+/// was one block of up to a megabyte that had to pass through the 8 MiB block cache,
+/// which could not keep them once a table held a few hundred MB: in a PutItem profile
+/// after a 40 s fill, 4-6k `pread`s a second reloaded and re-checksummed whole filter
+/// blocks (the old-item read took 22% of eddy's CPU), and eddy spent 25-36 µs of CPU per
+/// insert. Partitioned, a lookup loads one ~4 KiB partition through the cache, found by a
+/// small pinned top-level index: 23-26 µs per insert, the same as pinning every filter in
+/// memory, without resident memory that grows with the number of keys.
 fn create_options(memtable_bytes: u64) -> KeyspaceCreateOptions {
     KeyspaceCreateOptions::default()
         .max_memtable_size(memtable_bytes)
         .manual_journal_persist(true)
-        .filter_block_pinning_policy(PinningPolicy::all(true))
+        .filter_block_partitioning_policy(PartitioningPolicy::new([false, true]))
 }
 
 /// fjall panics on names it cannot store; turn that into an error.

@@ -7,8 +7,6 @@
 //! memtables: each keyspace flushes at `memtable_bytes`, and keyspaces that rarely fill
 //! up are flushed once the journals exceed `max_journal_bytes` (fjall 3.1 has no working
 //! global write-buffer cap: `max_write_buffer_size` is hidden, deprecated and unread).
-//! The one term that grows with the amount of data rather than with use is the Bloom
-//! filters, pinned at ~1.25 bytes per stored key (see `keyspaces::create_options`).
 
 /// Options for [`crate::FjallStorage::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
