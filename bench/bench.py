@@ -34,6 +34,10 @@ THREADS = int(os.environ.get("THREADS", "2"))
 SUSTAIN = int(os.environ.get("SUSTAIN_SECONDS", "60"))
 SAMPLE_EVERY = int(os.environ.get("SAMPLE_EVERY", "10"))
 SETTLE_MAX = float(os.environ.get("SETTLE_MAX", "60"))
+# EDDY_IN_MEMORY=1 runs eddy with `--in-memory` (no disk, nothing synced), the mode that
+# matches DynamoDB Local's `-inMemory`; the default is eddy's durable default.
+IN_MEMORY = os.environ.get("EDDY_IN_MEMORY") == "1"
+EDDY_MODE = "in memory (`--in-memory`, EDDY_IN_MEMORY=1)" if IN_MEMORY else "durable (`--data-dir`, default settings)"
 LISTENING = re.compile(r"eddy listening on http://[0-9.]+:(\d+)")
 
 
@@ -107,10 +111,12 @@ def listening_pid(port: int) -> int | None:
 
 
 def start_eddy(binary: str, data_dir: str, log: Path):
-    """Starts eddy (durable, defaults) and measures spawn -> first served ListTables."""
+    """Starts eddy (durable, defaults; `--in-memory` with EDDY_IN_MEMORY=1) and measures
+    spawn -> first served ListTables."""
+    storage = ["--in-memory"] if IN_MEMORY else ["--data-dir", data_dir]
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [binary, "serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir", data_dir],
+        [binary, "serve", "--port", "0", "--bind", "127.0.0.1", *storage],
         stdout=open(log, "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )
     port = None
@@ -301,7 +307,7 @@ def main() -> int:
         f"# eddy vs DynamoDB Local — {time.strftime('%Y-%m-%d %H:%M:%S')}",
         "",
         f"wrk {THREADS} threads, {DURATION}s per run after {WARMUP}s warm-up per op; table `bench` (pk S, sk N, on-demand); "
-        f"{os.cpu_count()} cores, loopback. eddy: durable (`--data-dir`, default settings), release build; "
+        f"{os.cpu_count()} cores, loopback. eddy: {EDDY_MODE}, release build; "
         "DynamoDB Local: freshly started, `-inMemory`.",
         "",
     ]

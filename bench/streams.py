@@ -32,7 +32,7 @@ from pathlib import Path
 
 import orjson
 
-from bench import AUTH, ratio, rss_kib, start_eddy, wrk
+from bench import AUTH, EDDY_MODE, ratio, rss_kib, start_eddy, wrk
 
 HERE = Path(__file__).resolve().parent
 DDB_LOCAL_SCRIPT = HERE.parent.parent / "shared" / "tools" / "dynamodb-local.sh"
@@ -116,7 +116,8 @@ def mib(kib: int | None) -> str:
 
 
 class Eddy:
-    """A fresh durable eddy (release build, temp --data-dir, default settings)."""
+    """A fresh eddy (release build, default settings; durable in a temp --data-dir unless
+    EDDY_IN_MEMORY=1)."""
 
     def __init__(self, binary: str, label: str):
         self.dir = tempfile.mkdtemp(prefix=f"eddy-streams-{label}-")
@@ -255,7 +256,7 @@ def part1(binary: str, lines: list[str]) -> None:
     lines += ["## 1. PutItem throughput", "",
               f"wrk `streams_put.lua` ({os.environ.get('OVERWRITE_PCT', '50')}% overwrites of earlier keys with changed "
               f"content, the rest inserts), {DURATION}s per run after {WARMUP}s warm-up, interleaved per connection count. "
-              "Two fresh durable eddys (temp `--data-dir`), one fresh DynamoDB Local (`-inMemory`); streams are NEW_AND_OLD_IMAGES.",
+              f"Two fresh eddys, {EDDY_MODE}; one fresh DynamoDB Local (`-inMemory`); streams are NEW_AND_OLD_IMAGES.",
               "",
               "| conns | eddy no stream req/s | eddy stream req/s | Local stream req/s | eddy-stream / Local-stream (≥10x) | "
               "eddy-stream / eddy-no-stream (≥0.8) | p99 ms (no stream / stream / Local) | "
@@ -536,7 +537,7 @@ def part3(binary: str, lines: list[str]) -> None:
 def main() -> int:
     binary, out_md = sys.argv[1], Path(sys.argv[2])
     lines = [f"# DynamoDB Streams: eddy vs DynamoDB Local — {time.strftime('%Y-%m-%d %H:%M:%S')}", "",
-             f"{os.cpu_count()} cores, loopback; eddy release build `{binary}`, durable, default settings; "
+             f"{os.cpu_count()} cores, loopback; eddy release build `{binary}`, {EDDY_MODE}; "
              f"DynamoDB Local freshly started (`-inMemory`) for each part. Settings: DURATION={DURATION} WARMUP={WARMUP} "
              f"CONNECTIONS=\"{' '.join(map(str, CONNECTIONS))}\" LAT_N={LAT_N} CATCHUP_SMALL={CATCHUP_SMALL} "
              f"CATCHUP_RECORDS={CATCHUP_RECORDS} LOCAL_CATCHUP_RECORDS={LOCAL_CATCHUP_RECORDS}.", ""]

@@ -2,6 +2,7 @@
 
 mod conformance;
 mod crash;
+mod filters;
 mod lifecycle;
 mod throughput;
 mod torn;
