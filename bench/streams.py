@@ -32,11 +32,10 @@ from pathlib import Path
 
 import orjson
 
-from bench import AUTH, EDDY_MODE, ratio, rss_kib, start_eddy, wrk
+from bench import AUTH, EDDY_MODE, fmt, listening_pid, ratio, rss_kib, start_eddy, wrk
 
 HERE = Path(__file__).resolve().parent
 DDB_LOCAL_SCRIPT = HERE.parent.parent / "shared" / "tools" / "dynamodb-local.sh"
-DDB_LOCAL_HOME = Path(os.environ.get("DDB_LOCAL_HOME", Path.home() / ".cache" / "dynamodb-local"))
 
 DURATION = int(os.environ.get("DURATION", "20"))
 WARMUP = int(os.environ.get("WARMUP", "10"))
@@ -102,13 +101,6 @@ def local_stop(port: int) -> None:
         if subprocess.run(["bash", str(DDB_LOCAL_SCRIPT), "status", str(port)], capture_output=True).returncode != 0:
             return
         time.sleep(0.1)
-
-
-def local_pid(port: int) -> int | None:
-    try:
-        return int((DDB_LOCAL_HOME / f"dynamodb-local-{port}.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def mib(kib: int | None) -> str:
@@ -191,10 +183,6 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def fmt(v: float, spec: str) -> str:
-    return "n/a" if v != v else format(v, spec)
-
-
 # ---------------------------------------------------------------- part 1: PutItem throughput
 
 def put_wrk(port: int, table: str, seconds: int, conns: int, pid: int | None = None) -> dict:
@@ -229,8 +217,8 @@ def part1(binary: str, lines: list[str]) -> None:
         arn_b = create_table(Api(b.port), "bench", stream=True)
         arn_l = create_table(Api(LOCAL_PORT), "bench", stream=True)
         targets = [("eddy no stream", a.port), ("eddy stream", b.port), ("Local stream", LOCAL_PORT)]
-        pids = {"eddy no stream": a.proc.pid, "eddy stream": b.proc.pid, "Local stream": local_pid(LOCAL_PORT)}
-        rss0 = {"a": a.rss(), "b": b.rss(), "l": rss_kib(local_pid(LOCAL_PORT) or 0)}
+        pids = {"eddy no stream": a.proc.pid, "eddy stream": b.proc.pid, "Local stream": listening_pid(LOCAL_PORT)}
+        rss0 = {"a": a.rss(), "b": b.rss(), "l": rss_kib(listening_pid(LOCAL_PORT) or 0)}
         for name, port in targets:
             print(f"--- {name}: warm-up {WARMUP}s", flush=True)
             put_wrk(port, "bench", WARMUP, CONNECTIONS[0])
@@ -242,7 +230,7 @@ def part1(binary: str, lines: list[str]) -> None:
                 print(f"{name:15} PutItem c={conns:<3} {r['rps']:>9.0f} req/s  p50 {r['p50']:7.2f} ms  "
                       f"p99 {r['p99']:7.2f} ms  server CPU {r['cpu_us']:6.1f} µs/req" + (f"  errors {r['errors']} {r.get('first_error', '')}" if r["errors"] else ""),
                       flush=True)
-        rss1 = {"a": a.rss(), "b": b.rss(), "l": rss_kib(local_pid(LOCAL_PORT) or 0)}
+        rss1 = {"a": a.rss(), "b": b.rss(), "l": rss_kib(listening_pid(LOCAL_PORT) or 0)}
         mix_b = event_mix(Api(b.port), arn_b)
         mix_l = event_mix(Api(LOCAL_PORT), arn_l)
         print(f"first stream pages: eddy {mix_b}, Local {mix_l}", flush=True)
